@@ -1,0 +1,183 @@
+"""MLPClassifier: label encoding, probabilities and classifier tags."""
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.base import ClassifierMixin
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+from ._base import BaseMLP, _is_stochastic
+from ._docstrings import fill_docstring
+from ._mc_dropout import mc_raw_outputs
+from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """Multi-layer perceptron classifier with elastic-net, dropout and friends.
+
+    Minimizes the weighted mean cross-entropy plus
+    ``alpha * ((1 - l1_ratio) / 2 * ||W||^2 + l1_ratio * ||W||_1)`` summed over
+    the weight matrices; the penalty does not depend on the number of samples
+    or the batch size. Softmax output for multiclass problems, one logistic
+    unit for binary problems, one logistic unit per label for multilabel
+    indicator targets.
+
+    Parameters
+    ----------
+{parameters}    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels.
+{attributes}    out_activation_ : str
+        ``"softmax"`` or ``"logistic"``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skreg import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(20,), max_iter=500, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    __doc__ = fill_docstring(__doc__, "``predict_proba(X, mc_dropout=True)``")
+
+    _encode_targets_classifier = True
+
+    def _encode_targets(self, y, first_call, incremental, classes):
+        check_classification_targets(y)
+        if first_call:
+            self._multilabel = type_of_target(y) == "multilabel-indicator"
+            if self._multilabel:
+                self.classes_ = np.arange(y.shape[1])
+            else:
+                if incremental and classes is None:
+                    raise ValueError(
+                        "classes must be passed on the first call to partial_fit."
+                    )
+                labels = np.unique(y) if classes is None else np.unique(classes)
+                if len(labels) < 2:
+                    raise ValueError(
+                        f"{type(self).__name__} needs at least 2 classes in y; got "
+                        f"1 class: {labels.tolist()}."
+                    )
+                self.classes_ = labels
+        if self._multilabel:
+            return np.asarray(y, dtype=np.float64), None
+        y = np.ravel(y)
+        unseen = np.setdiff1d(y, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels not in classes_ {self.classes_.tolist()}: "
+                f"{unseen.tolist()}."
+            )
+        index = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:
+            return index[:, None].astype(np.float64), index
+        Y = np.zeros((y.shape[0], len(self.classes_)))
+        Y[np.arange(y.shape[0]), index] = 1.0
+        return Y, index
+
+    def _make_loss(self):
+        if self._multilabel or len(self.classes_) == 2:
+            return LogisticCrossEntropy()
+        return SoftmaxCrossEntropy()
+
+    @available_if(_is_stochastic)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+        classes : array-like, default=None
+            All the classes, required on the first call (except for
+            multilabel indicator targets).
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight, classes)
+
+    def _probabilities_from_raw(self, z):
+        if self._multilabel:
+            return expit(z)
+        if len(self.classes_) == 2:
+            p = expit(z)
+            return np.hstack([1.0 - p, p])
+        return softmax(z, axis=1)
+
+    def predict_proba(self, X, mc_dropout=False):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        mc_dropout : bool, default=False
+            If True, average the probabilities of ``mc_samples`` passes with
+            the training dropout masks switched on (MC dropout, Gal &
+            Ghahramani 2016). Needs a dropout, input_dropout or dropconnect
+            rate above 0.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class (of each label, for multilabel targets).
+        """
+        if mc_dropout:
+            passes = mc_raw_outputs(self, X)
+            return np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
+        return self._probabilities_from_raw(self._raw_output(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed stably from the
+        network's raw output.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        z = self._raw_output(X)
+        if self._multilabel:
+            return log_expit(z)
+        if len(self.classes_) == 2:
+            return np.hstack([log_expit(-z), log_expit(z)])
+        return log_softmax(z, axis=1)
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        z = self._raw_output(X)
+        if self._multilabel:
+            return (z > 0).astype(int)
+        if len(self.classes_) == 2:
+            return self.classes_[(z[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(z, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -1,0 +1,114 @@
+"""Docstring pieces shared by MLPClassifier and MLPRegressor."""
+
+PARAMETERS = """\
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Units per hidden layer; ``()`` gives a (regularized) logistic regression.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Activation of the hidden layers.
+    alpha : float, default=1e-4
+        Strength of the elastic-net penalty on the weights (never the biases).
+    l1_ratio : float, default=0.0
+        Elastic-net mixing: 0 is pure L2, 1 is pure L1. The L1 part is applied
+        by a proximal soft-threshold after every step, scaled by the step the
+        optimizer took per weight, which gives exact zeros.
+    dropout : float or sequence of float, default=0.0
+        Inverted dropout rate of the hidden layers' outputs during training;
+        one number for all hidden layers or one per hidden layer.
+    input_dropout : float, default=0.0
+        Dropout rate on the input features during training.
+    dropconnect : float, default=0.0
+        DropConnect rate: one Bernoulli mask per weight matrix and mini-batch.
+    noise_std : float, default=0.0
+        Standard deviation of Gaussian noise added to the inputs of every
+        mini-batch during training.
+    max_norm : float or None, default=None
+        Bound on the L2 norm of each hidden unit's incoming weights, enforced
+        after every step.
+    init : str or callable, default="glorot_uniform"
+        ``"glorot_uniform"``, ``"glorot_normal"``, ``"he_uniform"``,
+        ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``, or a callable
+        ``init(fan_in, fan_out, rng)`` returning a ``(fan_in, fan_out)`` array.
+        Biases start at zero.
+    optimizer : str or Optimizer, default="adam"
+        ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
+        ``"adadelta"``, ``"rmsprop"``, ``"adam"``, ``"nadam"``, ``"adamw"``,
+        ``"lbfgs"``, or an object from :mod:`skreg.optimizers`.
+    learning_rate_init : float or "auto", default="auto"
+        Initial learning rate; ``"auto"`` takes the optimizer's recommended
+        rate (1e-3 for Adam, 0.01 for SGD; ten times that for
+        ``hidden_layer_sizes=()``; see the user guide).
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule (scikit-learn's meanings), for every stochastic
+        optimizer.
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
+    max_iter : int, default=200
+        Maximum number of epochs (L-BFGS: iterations).
+    shuffle : bool, default=True
+        Shuffle the samples before every epoch.
+    random_state : int, RandomState, Generator or None, default=None
+        Seed of the one generator behind initialization, shuffling, the
+        validation split and all training noise.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored quantity.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before stopping (or, with
+        ``learning_rate="adaptive"``, before dividing the rate by 5).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified, identical
+        rows kept together), stop when the validation score stalls, and
+        restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data's weight used for validation.
+    scoring : str or callable, default="loss"
+        What early stopping monitors: ``"loss"`` (the validation loss, stored
+        negated so that higher is better) or a scikit-learn scorer name or
+        callable.
+    mc_samples : int, default=50
+        Number of stochastic passes ``T`` for MC-dropout predictions
+        (MC_METHOD).
+    verbose : int, default=0
+        Print one line per epoch when positive.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and optimizer state.
+
+"""
+
+FITTED_ATTRIBUTES = """\
+    coefs_ : list of ndarray
+        Weight matrix of each layer, shape ``(fan_in, fan_out)``.
+    intercepts_ : list of ndarray
+        Bias vector of each layer.
+    loss_ : float
+        Training objective after the last epoch.
+    loss_curve_ : list of float
+        Training objective after each epoch.
+    best_loss_ : float
+        Lowest training objective reached.
+    validation_scores_ : list of float or None
+        Validation score after each epoch when ``early_stopping=True``.
+    best_validation_score_ : float or None
+        Best validation score; its weights are the ones kept.
+    n_iter_ : int
+        Epochs (L-BFGS: iterations) run.
+    t_ : int
+        Training samples seen.
+    n_features_in_ : int
+        Number of input features.
+    feature_names_in_ : ndarray of str
+        Feature names, when X had them.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+"""
+
+
+def fill_docstring(doc, mc_method):
+    """Put the shared parameter and attribute sections into a class docstring."""
+    return (
+        doc.replace("{parameters}", PARAMETERS.replace("MC_METHOD", mc_method))
+        .replace("{attributes}", FITTED_ATTRIBUTES)
+    )

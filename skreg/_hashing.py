@@ -1,0 +1,102 @@
+"""Content hashes of rows and counter-based random numbers derived from them.
+
+Two rows with the same values get the same 64-bit key. The validation split
+and the per-sample noise (dropout masks, input noise) are functions of these
+keys and of numbers drawn from the estimator's generator, so
+
+* identical rows always fall on the same side of the validation split (no
+  duplicate leaks from training into validation), and
+* a sample with integer weight ``k`` trains exactly like ``k`` copies of it,
+  also with noise-based regularizers switched on.
+
+The mixing function is the finalizer of SplitMix64 (Steele, Lea & Flood 2014),
+computed with numpy's wrapping ``uint64`` arithmetic, so results are exact and
+independent of the order of operations.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+def mix(x):
+    """SplitMix64 finalizer of a uint64 array, in place; returns ``x``."""
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
+
+
+def _column_salts(n_columns):
+    return mix(np.arange(1, n_columns + 1, dtype=np.uint64) * _GOLDEN)
+
+
+def _entry_terms(values, salts):
+    """Hash contribution of entries; exactly 0 for entries equal to 0."""
+    bits = (np.asarray(values, dtype=np.float64) + 0.0).view(np.uint64)
+    with np.errstate(over="ignore"):
+        return mix(bits ^ salts) - mix(salts.copy())
+
+
+def row_keys(X, y=None, chunk_rows=4096):
+    """One uint64 key per row of ``X`` (and of ``y`` when given).
+
+    Dense and sparse representations of the same matrix give the same keys.
+    """
+    n, d = X.shape
+    salts = _column_salts(d)
+    keys = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        if sp.issparse(X):
+            X = sp.csr_array(X)
+            terms = _entry_terms(X.data, salts[X.indices])
+            row_of_entry = np.repeat(np.arange(n), np.diff(X.indptr))
+            np.add.at(keys, row_of_entry, terms)
+        else:
+            for start in range(0, n, chunk_rows):
+                block = X[start : start + chunk_rows]
+                keys[start : start + chunk_rows] = _entry_terms(block, salts).sum(
+                    axis=1, dtype=np.uint64
+                )
+        if y is not None:
+            y2 = np.asarray(y, dtype=np.float64).reshape(n, -1)
+            y_salts = mix(_column_salts(y2.shape[1]) ^ _GOLDEN)
+            keys += _entry_terms(y2, y_salts).sum(axis=1, dtype=np.uint64)
+    return mix(keys)
+
+
+def draw_stream_key(rng):
+    """A fresh 64-bit key from the estimator's generator."""
+    return rng.integers(0, 2**64, dtype=np.uint64, endpoint=False)
+
+
+def random_bits(keys, n_columns, stream_key):
+    """Random uint64 words, shape ``(len(keys), n_columns)``.
+
+    Entry ``(i, j)`` depends only on ``keys[i]``, ``j`` and ``stream_key``.
+    """
+    with np.errstate(over="ignore"):
+        cols = np.arange(1, n_columns + 1, dtype=np.uint64) * _GOLDEN
+        x = (keys ^ stream_key)[:, None] + cols[None, :]
+        return mix(x)
+
+
+def uniform(keys, n_columns, stream_key):
+    """Uniform float64 numbers in [0, 1), shape ``(len(keys), n_columns)``."""
+    x = random_bits(keys, n_columns, stream_key)
+    x >>= _S11
+    out = x.astype(np.float64)
+    out *= 2.0**-53
+    return out
+
+
+def bernoulli(keys, n_columns, stream_key, p):
+    """Boolean array that is True with probability ``1 - p`` per entry."""
+    threshold = np.uint64(min(int(p * 2.0**64), 2**64 - 1))
+    return random_bits(keys, n_columns, stream_key) >= threshold

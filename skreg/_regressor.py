@@ -1,0 +1,180 @@
+"""MLPRegressor: regression losses and MC-dropout predictions."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.utils.metaestimators import available_if
+
+from ._base import BaseMLP, _is_stochastic
+from ._compat import StrOptions
+from ._docstrings import fill_docstring
+from ._mc_dropout import mc_raw_outputs
+from .losses import LOSSES
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """Multi-layer perceptron regressor with elastic-net, dropout and friends.
+
+    Minimizes the weighted mean loss plus
+    ``alpha * ((1 - l1_ratio) / 2 * ||W||^2 + l1_ratio * ||W||_1)`` summed over
+    the weight matrices; the penalty does not depend on the number of samples
+    or the batch size. ``predict(X, return_std=True)`` gives MC-dropout
+    uncertainty estimates.
+
+    Parameters
+    ----------
+{parameters}    loss : {"squared_error", "poisson"}, default="squared_error"
+        Half squared error with an identity output, or half Poisson deviance
+        with a log link (exp output; y must be non-negative). Both are
+        averaged over the outputs.
+
+    Attributes
+    ----------
+{attributes}    out_activation_ : str
+        ``"identity"`` or ``"exp"``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skreg import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(), learning_rate_init=0.1,
+    ...                    max_iter=300, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.99
+    True
+    """
+
+    __doc__ = fill_docstring(__doc__, "``predict(X, return_std=True)``")
+
+    _parameter_constraints = {
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions(set(LOSSES))],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="squared_error",
+        alpha=1e-4,
+        l1_ratio=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        dropconnect=0.0,
+        noise_std=0.0,
+        max_norm=None,
+        init="glorot_uniform",
+        optimizer="adam",
+        learning_rate_init="auto",
+        learning_rate="constant",
+        power_t=0.5,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        mc_samples=50,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            dropconnect=dropconnect,
+            noise_std=noise_std,
+            max_norm=max_norm,
+            init=init,
+            optimizer=optimizer,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            power_t=power_t,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            scoring=scoring,
+            mc_samples=mc_samples,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.loss = loss
+
+    def _make_loss(self):
+        return LOSSES[self.loss]()
+
+    def _encode_targets(self, y, first_call, incremental, classes):
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' needs non-negative y; y has negative values.")
+        if first_call:
+            self._y_is_1d = y.ndim == 1
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        return np.asarray(Y, dtype=np.float64), None
+
+    @available_if(_is_stochastic)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+    def _shape_output(self, values):
+        return values.ravel() if self._y_is_1d else values
+
+    def predict(self, X, return_std=False):
+        """Predicted targets, optionally with an MC-dropout uncertainty.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        return_std : bool, default=False
+            If True, run ``mc_samples`` passes with the training dropout masks
+            switched on and return their mean and standard deviation (MC
+            dropout, Gal & Ghahramani 2016). Needs a dropout, input_dropout or
+            dropconnect rate above 0; otherwise a ``ValueError`` is raised.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions (the MC mean when ``return_std=True``).
+        y_std : ndarray, same shape as ``y_pred``
+            Standard deviation over the passes; only when ``return_std=True``.
+        """
+        link = self._make_loss().predict
+        if return_std:
+            passes = np.stack([link(z) for z in mc_raw_outputs(self, X)])
+            return self._shape_output(passes.mean(axis=0)), self._shape_output(
+                passes.std(axis=0)
+            )
+        return self._shape_output(link(self._raw_output(X)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.loss == "poisson":
+            tags.target_tags.positive_only = True
+        return tags

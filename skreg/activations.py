@@ -1,0 +1,54 @@
+"""Hidden-layer activations: a forward function and its derivative.
+
+Each forward function works in place on the pre-activation array and returns it.
+Each derivative function multiplies ``delta`` in place by the derivative,
+written in terms of the activation's *output* ``a`` (so the pre-activations
+need not be kept).
+"""
+
+import numpy as np
+from scipy.special import expit
+
+
+def _identity(z):
+    return z
+
+
+def _identity_grad(a, delta):
+    return delta
+
+
+def _logistic(z):
+    return expit(z, out=z)
+
+
+def _logistic_grad(a, delta):
+    delta *= a
+    delta *= 1.0 - a
+    return delta
+
+
+def _tanh(z):
+    return np.tanh(z, out=z)
+
+
+def _tanh_grad(a, delta):
+    delta *= 1.0 - a * a
+    return delta
+
+
+def _relu(z):
+    return np.maximum(z, 0, out=z)
+
+
+def _relu_grad(a, delta):
+    delta[a <= 0] = 0
+    return delta
+
+
+ACTIVATIONS = {
+    "identity": (_identity, _identity_grad),
+    "logistic": (_logistic, _logistic_grad),
+    "tanh": (_tanh, _tanh_grad),
+    "relu": (_relu, _relu_grad),
+}

@@ -1,0 +1,84 @@
+"""Weight initializers: one variance-scaling rule and its named presets.
+
+A weight matrix of shape ``(fan_in, fan_out)`` is drawn with variance
+``scale / n`` where ``n`` is ``fan_in``, ``fan_out`` or their mean, from a
+uniform distribution on ``[-sqrt(3 * var), sqrt(3 * var)]`` or a normal
+distribution. Biases always start at zero (as in Keras): the random weights
+already break the symmetry between units.
+"""
+
+import numpy as np
+
+
+class VarianceScaling:
+    """Draw weights with variance ``scale / n`` (``n`` set by ``mode``).
+
+    Parameters
+    ----------
+    scale : float
+        Numerator of the variance.
+    mode : {"fan_in", "fan_out", "fan_avg"}
+        Which fan divides ``scale``; ``"fan_avg"`` uses ``(fan_in + fan_out) / 2``.
+    distribution : {"uniform", "normal"}
+        Shape of the distribution. Both have the same variance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> init = VarianceScaling(2.0, "fan_in", "normal")  # He normal
+    >>> init(4, 3, np.random.default_rng(0)).shape
+    (4, 3)
+    """
+
+    def __init__(self, scale, mode, distribution):
+        self.scale = scale
+        self.mode = mode
+        self.distribution = distribution
+
+    def variance(self, fan_in, fan_out):
+        """Return the variance of one weight for a layer of this shape."""
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[
+            self.mode
+        ]
+        return self.scale / max(n, 1)
+
+    def __call__(self, fan_in, fan_out, rng):
+        var = self.variance(fan_in, fan_out)
+        if self.distribution == "uniform":
+            bound = np.sqrt(3.0 * var)
+            return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+        return rng.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
+
+    def __repr__(self):
+        return (
+            f"VarianceScaling(scale={self.scale}, mode={self.mode!r}, "
+            f"distribution={self.distribution!r})"
+        )
+
+
+INITIALIZERS = {
+    "glorot_uniform": VarianceScaling(1.0, "fan_avg", "uniform"),
+    "glorot_normal": VarianceScaling(1.0, "fan_avg", "normal"),
+    "he_uniform": VarianceScaling(2.0, "fan_in", "uniform"),
+    "he_normal": VarianceScaling(2.0, "fan_in", "normal"),
+    "lecun_uniform": VarianceScaling(1.0, "fan_in", "uniform"),
+    "lecun_normal": VarianceScaling(1.0, "fan_in", "normal"),
+}
+
+
+def draw_weights(init, fan_in, fan_out, rng, dtype):
+    """Draw one weight matrix with ``init`` (a preset name or a callable).
+
+    A callable is called as ``init(fan_in, fan_out, rng)`` and must return an
+    array of shape ``(fan_in, fan_out)`` with finite values.
+    """
+    draw = INITIALIZERS[init] if isinstance(init, str) else init
+    W = np.asarray(draw(fan_in, fan_out, rng))
+    if W.shape != (fan_in, fan_out):
+        raise ValueError(
+            f"init must return an array of shape (fan_in, fan_out) = "
+            f"({fan_in}, {fan_out}); got shape {W.shape}."
+        )
+    if not np.all(np.isfinite(W)):
+        raise ValueError("init returned non-finite weights.")
+    return np.ascontiguousarray(W, dtype=dtype)

@@ -1,0 +1,122 @@
+"""The feed-forward network: parameters, forward pass and backward pass.
+
+Parameters are two lists of plain arrays, ``coefs`` (``(fan_in, fan_out)``
+weight matrices) and ``intercepts`` (bias vectors), exactly the fitted
+attributes ``coefs_`` and ``intercepts_``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .activations import ACTIVATIONS
+from .initializers import draw_weights
+
+
+def init_parameters(layer_sizes, init, rng, dtype):
+    """Random weights and zero biases for ``layer_sizes`` = [n_in, ..., n_out]."""
+    coefs, intercepts = [], []
+    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        coefs.append(draw_weights(init, fan_in, fan_out, rng, dtype))
+        intercepts.append(np.zeros(fan_out, dtype=dtype))
+    return coefs, intercepts
+
+
+class ForwardResult:
+    """What the backward pass needs from one forward pass.
+
+    Attributes
+    ----------
+    inputs : list of arrays
+        Input of each layer as the layer saw it (after noise and dropout).
+    hidden : list of arrays
+        Output of each hidden activation before dropout.
+    raw_output : ndarray
+        Pre-activation of the output layer.
+    """
+
+    __slots__ = ("inputs", "hidden", "raw_output")
+
+    def __init__(self, inputs, hidden, raw_output):
+        self.inputs = inputs
+        self.hidden = hidden
+        self.raw_output = raw_output
+
+
+def forward(coefs, intercepts, X, activation, unit_masks=None, weight_masks=None):
+    """Run the network on ``X`` and return a :class:`ForwardResult`.
+
+    Parameters
+    ----------
+    unit_masks : list or None
+        ``unit_masks[l]`` multiplies the output of hidden layer ``l`` (dropout);
+        None entries mean no mask.
+    weight_masks : list or None
+        ``weight_masks[l]`` multiplies ``coefs[l]`` (DropConnect).
+    """
+    act = ACTIVATIONS[activation][0]
+    n_layers = len(coefs)
+    inputs, hidden = [X], []
+    a = X
+    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+        if weight_masks is not None and weight_masks[layer] is not None:
+            W = W * weight_masks[layer]
+        z = a @ W
+        z += b
+        if layer == n_layers - 1:
+            return ForwardResult(inputs, hidden, z)
+        h = act(z)
+        hidden.append(h)
+        if unit_masks is not None and unit_masks[layer] is not None:
+            a = h * unit_masks[layer]
+        else:
+            a = h
+        inputs.append(a)
+    return ForwardResult(inputs, hidden, X)  # no layers: unreachable in practice
+
+
+def predict_raw(coefs, intercepts, X, activation):
+    """Raw output (last pre-activation) of the plain network."""
+    return forward(coefs, intercepts, X, activation).raw_output
+
+
+def backward(coefs, result, delta, activation, unit_masks=None, weight_masks=None):
+    """Gradients of the data loss given ``delta = dloss/draw_output``.
+
+    Returns ``(coef_grads, intercept_grads)``. No gradient is computed for the
+    network's input.
+    """
+    act_grad = ACTIVATIONS[activation][1]
+    n_layers = len(coefs)
+    coef_grads = [None] * n_layers
+    intercept_grads = [None] * n_layers
+    for layer in range(n_layers - 1, -1, -1):
+        a = result.inputs[layer]
+        grad = a.T @ delta
+        if sp.issparse(grad):
+            grad = grad.toarray()
+        W = coefs[layer]
+        if weight_masks is not None and weight_masks[layer] is not None:
+            grad *= weight_masks[layer]
+            W = W * weight_masks[layer]
+        coef_grads[layer] = np.asarray(grad)
+        intercept_grads[layer] = delta.sum(axis=0)
+        if layer > 0:
+            delta = delta @ W.T
+            if unit_masks is not None and unit_masks[layer - 1] is not None:
+                delta *= unit_masks[layer - 1]
+            act_grad(result.hidden[layer - 1], delta)
+    return coef_grads, intercept_grads
+
+
+def pack(arrays):
+    """Flatten a list of arrays into one vector (for L-BFGS)."""
+    return np.concatenate([a.ravel() for a in arrays])
+
+
+def unpack(vector, like):
+    """Split ``vector`` into arrays shaped like those in ``like``."""
+    out, start = [], 0
+    for a in like:
+        out.append(vector[start : start + a.size].reshape(a.shape))
+        start += a.size
+    return out

@@ -1,0 +1,73 @@
+"""The elastic-net penalty on weight matrices (never on biases).
+
+    R(W) = alpha * ((1 - l1_ratio) / 2 * ||W||_F^2 + l1_ratio * ||W||_1)
+
+The L2 part is smooth and enters the gradient; the L1 part is applied by a
+proximal soft-threshold after each optimizer step, which sets weights to
+exactly zero (a subgradient step would only make them oscillate around zero).
+"""
+
+import numpy as np
+
+
+class ElasticNet:
+    """Elastic-net penalty with strength ``alpha`` and mixing ``l1_ratio``.
+
+    Parameters
+    ----------
+    alpha : float
+        Penalty strength; it does not depend on the number of samples.
+    l1_ratio : float
+        0 is pure L2 (ridge), 1 is pure L1 (lasso).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pen = ElasticNet(alpha=1.0, l1_ratio=1.0)
+    >>> W = np.array([[0.5, -2.0]])
+    >>> pen.prox(W, 1.0)
+    array([[ 0., -1.]])
+    """
+
+    def __init__(self, alpha, l1_ratio=0.0):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+
+    @property
+    def l2_strength(self):
+        return self.alpha * (1.0 - self.l1_ratio)
+
+    @property
+    def l1_strength(self):
+        return self.alpha * self.l1_ratio
+
+    def value(self, coefs):
+        """Penalty value summed over the weight matrices ``coefs``."""
+        total = 0.0
+        for W in coefs:
+            if self.l2_strength:
+                total += 0.5 * self.l2_strength * float(np.vdot(W, W))
+            if self.l1_strength:
+                total += self.l1_strength * float(np.abs(W).sum())
+        return total
+
+    def add_gradient(self, W, grad):
+        """Add the gradient of the L2 part to ``grad`` in place."""
+        if self.l2_strength:
+            grad += self.l2_strength * W
+        return grad
+
+    def prox(self, W, step):
+        """Soft-threshold ``W`` in place by ``step * alpha * l1_ratio``.
+
+        ``step`` is the step size the optimizer took: a number, or an array of
+        per-coordinate step sizes for adaptive optimizers.
+        """
+        if not self.l1_strength:
+            return W
+        threshold = step * self.l1_strength
+        shrunk = np.abs(W)
+        shrunk -= threshold
+        np.maximum(shrunk, 0, out=shrunk)
+        np.copysign(shrunk, W, out=W)
+        return W
