@@ -109,10 +109,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _probabilities_from_raw(self, z):
         if self._multilabel:
-            return expit(z)
+            # a label's probability is reported below 1 even where the
+            # logistic function rounds to 1.0 in floating point
+            return np.minimum(expit(z), np.nextafter(1.0, 0.0, dtype=z.dtype))
         if len(self.classes_) == 2:
-            p = expit(z)
-            return np.hstack([1.0 - p, p])
+            return np.hstack([expit(-z), expit(z)])
         return softmax(z, axis=1)
 
     def predict_proba(self, X, mc_dropout=False):

@@ -5,16 +5,37 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skreg import MLPClassifier, MLPRegressor
 
+from skreg.optimizers import OPTIMIZERS
+
 CONFIGURATIONS = [
+    # the foundation
     {},
     {"early_stopping": True},
     {"optimizer": "sgd"},
     {"hidden_layer_sizes": ()},
     {"alpha": 0.0},
+    # regularizers switched on
+    {"dropout": 0.3, "alpha": 1e-2, "l1_ratio": 0.5},
+    {"dropconnect": 0.2, "noise_std": 0.05},
+    {"max_norm": 3.0, "input_dropout": 0.2},
+    {"early_stopping": True, "scoring": "r2_or_accuracy"},
+    # one configuration per optimizer (sgd and adam are covered above)
+    *({"optimizer": name} for name in sorted(OPTIMIZERS) if name not in ("sgd", "adam")),
 ]
 
+SCORING = {MLPClassifier: "accuracy", MLPRegressor: "neg_mean_squared_error"}
+
+
+def _make(Estimator, params):
+    if params.get("scoring") == "r2_or_accuracy":
+        params = {**params, "scoring": SCORING[Estimator]}
+    return Estimator(**params)
+
+
 ESTIMATORS = [
-    Estimator(**params) for params in CONFIGURATIONS for Estimator in (MLPClassifier, MLPRegressor)
+    _make(Estimator, params)
+    for params in CONFIGURATIONS
+    for Estimator in (MLPClassifier, MLPRegressor)
 ]
 
 
