@@ -16,6 +16,7 @@ from sklearn.metrics import get_scorer
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._compat import (
     HasMethods,
     Interval,
@@ -44,7 +45,7 @@ def _is_stochastic(est):
     return getattr(opt, "is_stochastic", True)
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(CallbackSupportMixin, BaseEstimator):
     """Shared implementation; use :class:`MLPClassifier` or :class:`MLPRegressor`."""
 
     _parameter_constraints = {
@@ -265,6 +266,7 @@ class BaseMLP(BaseEstimator):
             validate_params(self)
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
+    @with_callbacks
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         first_call = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
         X, y = validate_data(
@@ -327,6 +329,10 @@ class BaseMLP(BaseEstimator):
             validation = (X[val], y[val], Y[val], sample_weight[val])
             X, Y, sample_weight, keys = X[train], Y[train], sample_weight[train], keys[train]
 
+        monitor.begin_fit(
+            X, y if validation is None else y[train], sample_weight,
+            n_epochs=1 if incremental else self.max_iter,
+        )
         if cfg.optimizer.is_stochastic:
             n_epochs = 1 if incremental else self.max_iter
             reason = trainer.fit_stochastic(
@@ -337,6 +343,7 @@ class BaseMLP(BaseEstimator):
         self._learning_rate = schedule.current
         if use_validation:
             monitor.restore_best()
+        monitor.end_fit()
         if reason == "max_iter" and not incremental:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "

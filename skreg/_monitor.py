@@ -2,10 +2,14 @@
 weights and the learning-rate schedule's reaction to a plateau.
 
 All of it is stored on the estimator as plain attributes, so ``warm_start``,
-``partial_fit`` and pickling see the same history.
+``partial_fit`` and pickling see the same history. The monitor also calls the
+hooks of scikit-learn's callbacks (see :mod:`skreg._callbacks`) for the fit
+and for each epoch.
 """
 
 import numpy as np
+
+from ._callbacks import FitCallbacks
 
 
 class EpochMonitor:
@@ -36,9 +40,33 @@ class EpochMonitor:
             est.best_validation_score_ = -np.inf
         est._no_improvement_count = 0
         self.best_params = None
+        self.callbacks = None
+
+    def begin_fit(self, X, y, sample_weight, n_epochs):
+        """Start the callbacks' fit task and its first epoch.
+
+        Parameters
+        ----------
+        X, y, sample_weight : array-like
+            The training rows of this fit, as the callbacks should see them.
+        n_epochs : int
+            Most epochs (L-BFGS: iterations) this fit can run.
+        """
+        self.callbacks = FitCallbacks(self.est, X, y, sample_weight, n_epochs)
+
+    def end_fit(self):
+        """End the callbacks' fit task (after the best weights are restored)."""
+        if self.callbacks is not None:
+            self.callbacks.end_fit()
 
     def end_epoch(self, loss, validation_score=None):
         """Record an epoch; return True if training should stop."""
+        stop = self._record(loss, validation_score)
+        if self.callbacks is not None:
+            stop = self.callbacks.end_epoch(stop)
+        return stop
+
+    def _record(self, loss, validation_score):
         est = self.est
         est.loss_curve_.append(float(loss))
         est.loss_ = float(loss)
