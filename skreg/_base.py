@@ -172,7 +172,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         settings the training loop works with."""
         optimizer = self._optimizer_object()
         dropout = self._dropout_rates(n_hidden)
-        if n_hidden == 0 and (any(dropout) or self.max_norm is not None):
+        if n_hidden == 0 and (np.any(np.asarray(self.dropout) > 0) or self.max_norm is not None):
             raise ValueError(
                 "dropout and max_norm act on hidden units, but hidden_layer_sizes=() "
                 "has none; add a hidden layer or leave them at their defaults."
