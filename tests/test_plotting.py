@@ -1,0 +1,172 @@
+"""The displays draw exactly the estimator's numbers (Agg backend)."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skreg import MLPClassifier, MLPRegressor
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+from skreg.plotting import LossCurveDisplay, RegularizationPathDisplay  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+    plt.close("all")
+
+
+X_CLF, Y_CLF = make_classification(n_samples=200, n_features=8, random_state=0)
+X_REG, Y_REG = make_regression(
+    n_samples=160, n_features=12, n_informative=3, noise=5.0, random_state=0
+)
+Y_REG = (Y_REG - Y_REG.mean()) / Y_REG.std()
+
+
+def test_import_skreg_does_not_import_matplotlib():
+    code = (
+        "import sys, skreg, skreg.plotting\n"
+        "from skreg import MLPRegressor\n"
+        "MLPRegressor(hidden_layer_sizes=(3,), max_iter=2).fit([[0.], [1.], [2.]], [0, 1, 2])\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_loss_curve_display_with_early_stopping():
+    clf = MLPClassifier(
+        (32,), learning_rate_init=0.05, early_stopping=True, n_iter_no_change=4,
+        max_iter=100, random_state=0,
+    ).fit(X_CLF, Y_CLF)
+    display = LossCurveDisplay.from_estimator(clf)
+
+    epochs = np.arange(1, clf.n_iter_ + 1)
+    x, y = display.line_.get_data()
+    assert_array_equal(x, epochs)
+    assert_allclose(y, clf.loss_curve_)
+    # validation loss on the same axes: the negated validation scores
+    assert display.ax_validation_ is display.ax_
+    x, y = display.validation_line_.get_data()
+    assert_array_equal(x, epochs)
+    assert_allclose(y, -np.asarray(clf.validation_scores_))
+    # the best epoch is the one whose weights were kept
+    best = display.best_epoch
+    assert clf.validation_scores_[best - 1] == clf.best_validation_score_
+    assert best < clf.n_iter_
+    assert_array_equal(display.best_line_.get_xdata(), [best, best])
+    assert display.figure_ is display.ax_.figure
+    assert display.ax_.get_xlabel() == "epoch"
+    labels = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert labels == [
+        "MLPClassifier training loss", "validation loss",
+        f"best epoch ({best}), weights kept",
+    ]
+
+
+def test_loss_curve_display_with_a_score_uses_a_second_axis():
+    clf = MLPClassifier(
+        (16,), early_stopping=True, scoring="accuracy", max_iter=15, tol=0.0,
+        n_iter_no_change=100, random_state=0,
+    ).fit(X_CLF, Y_CLF)
+    display = LossCurveDisplay.from_estimator(clf, name="net")
+    assert display.ax_validation_ is not display.ax_
+    assert_allclose(display.validation_line_.get_ydata(), clf.validation_scores_)
+    assert display.ax_validation_.get_ylabel() == "validation accuracy"
+    assert display.line_.get_label() == "net training loss"
+
+
+def test_loss_curve_display_without_validation_and_in_a_pipeline():
+    pipe = make_pipeline(StandardScaler(), MLPRegressor((8,), max_iter=12, random_state=0))
+    pipe.fit(X_REG, Y_REG)
+    fig, ax = plt.subplots()
+    display = LossCurveDisplay.from_estimator(pipe, ax=ax)
+    assert display.ax_ is ax and display.figure_ is fig
+    assert_allclose(display.line_.get_ydata(), pipe[-1].loss_curve_)
+    assert display.validation_line_ is None and display.best_line_ is None
+    # the constructor and plot work on their own, too
+    again = LossCurveDisplay(loss_curve=[3.0, 2.0, 1.5]).plot(line_kw={"color": "red"})
+    assert again.line_.get_color() == "red"
+    assert_allclose(again.line_.get_ydata(), [3.0, 2.0, 1.5])
+
+
+def test_loss_curve_display_needs_a_fitted_skreg_model():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import Ridge
+
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(MLPRegressor((4,)))
+    with pytest.raises(TypeError, match="not a skreg"):
+        LossCurveDisplay.from_estimator(Ridge().fit(X_REG, Y_REG))
+
+
+def test_regularization_path_display_matches_refits():
+    alphas = [1e-3, 1e-2, 1e-1, 1.0]
+    base = MLPRegressor(
+        (), l1_ratio=1.0, learning_rate_init=0.05, max_iter=60, random_state=0
+    )
+    display = RegularizationPathDisplay.from_estimator(
+        base, X_REG, Y_REG, alphas=alphas, random_state=0
+    )
+    # the same split and fits, by hand
+    X_tr, X_va, y_tr, y_va = train_test_split(X_REG, Y_REG, test_size=0.25, random_state=0)
+    norms, sparsity, used, scores = [], [], [], []
+    for alpha, fitted in zip(alphas, display.estimators_):
+        ref = MLPRegressor(
+            (), alpha=alpha, l1_ratio=1.0, learning_rate_init=0.05, max_iter=60,
+            random_state=0,
+        ).fit(X_tr, y_tr)
+        assert_array_equal(ref.coefs_[0], fitted.coefs_[0])
+        norms.append(np.linalg.norm(ref.coefs_[0]))
+        sparsity.append(ref.sparsity_[0])
+        used.append(ref.used_features_.mean())
+        scores.append(ref.score(X_va, y_va))
+
+    assert_allclose(display.norm_line_.get_xdata(), alphas)
+    assert_allclose(display.norm_line_.get_ydata(), norms)
+    assert_allclose(display.sparsity_line_.get_ydata(), sparsity)
+    assert_allclose(display.features_line_.get_ydata(), used)
+    assert_allclose(display.score_line_.get_ydata(), scores)
+    # the penalty did its job: weights shrink and turn into exact zeros
+    assert np.all(np.diff(norms) < 0)
+    assert sparsity[0] < 0.2 and sparsity[0] < sparsity[1] < sparsity[2] < sparsity[3] == 1.0
+    assert used[0] > 0.8 and used[3] == 0.0
+    assert display.axes_.shape == (3,) and display.ax_ is display.axes_[2]
+    assert display.ax_.get_xscale() == "log"
+    assert display.ax_.get_ylabel() == "validation R$^2$"
+
+
+def test_regularization_path_display_classifier_pipeline_and_given_validation():
+    X_tr, X_va, y_tr, y_va = train_test_split(X_CLF, Y_CLF, random_state=1)
+    pipe = make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=20, random_state=0))
+    display = RegularizationPathDisplay.from_estimator(
+        pipe, X_tr, y_tr, X_val=X_va, y_val=y_va, alphas=[0.0, 0.5],
+        param_name="mlpclassifier__alpha", scoring="balanced_accuracy",
+    )
+    from sklearn.metrics import balanced_accuracy_score
+
+    expected = [balanced_accuracy_score(y_va, e.predict(X_va)) for e in display.estimators_]
+    assert_allclose(display.score_line_.get_ydata(), expected)
+    assert [e[-1].alpha for e in display.estimators_] == [0.0, 0.5]
+    assert display.ax_.get_xscale() == "linear"
+    assert display.ax_.get_xlabel() == "mlpclassifier__alpha"
+    with pytest.raises(ValueError, match="non-negative"):
+        RegularizationPathDisplay.from_estimator(pipe, X_tr, y_tr, alphas=[-1.0])
