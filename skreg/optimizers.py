@@ -14,6 +14,30 @@ current step and ``t`` the step count, starting at 1.
 import numpy as np
 from sklearn.base import BaseEstimator
 
+_BLOCK_BYTES = 1 << 17
+
+
+def _blocks(n_scratch, *arrays):
+    """Yield ``(views, scratch)``: matching pieces of ``arrays`` and
+    ``n_scratch`` buffers of the same size and dtype.
+
+    Large contiguous arrays are visited in blocks of about 128 KiB each, so
+    the chain of in-place operations of an update rule runs in cache and no
+    full-size temporary is made; other arrays come whole, with whole-size
+    scratch buffers. The arithmetic is the same either way.
+    """
+    first = arrays[0]
+    size = first.size
+    block = max(_BLOCK_BYTES // first.itemsize, 1)
+    if size <= block or not all(a.flags.c_contiguous for a in arrays):
+        yield arrays, [np.empty_like(first) for _ in range(n_scratch)]
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    scratch = [np.empty(block, dtype=first.dtype) for _ in range(n_scratch)]
+    for start in range(0, size, block):
+        stop = min(start + block, size)
+        yield [f[start:stop] for f in flat], [b[: stop - start] for b in scratch]
+
 
 class Optimizer(BaseEstimator):
     """Base class: subclasses define ``slots``, ``default_learning_rate`` and
@@ -57,9 +81,11 @@ class Optimizer(BaseEstimator):
         """
         state["t"] += 1
         t = state["t"]
+        lr = float(lr)
+        slots = self.slots
         steps = []
         for i, (p, g) in enumerate(zip(params, grads)):
-            slot = {name: state[name][i] for name in self.slots}
+            slot = {name: state[name][i] for name in slots}
             steps.append(self._step(p, g, slot, lr, t, is_weight[i], return_steps))
         return steps if return_steps else None
 
@@ -102,7 +128,7 @@ class Momentum(Optimizer):
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
         v = slot["velocity"]
-        v *= self.momentum
+        v *= float(self.momentum)
         g *= lr
         v -= g
         p += v
@@ -127,12 +153,14 @@ class Nesterov(Optimizer):
         self.momentum = momentum
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        v = slot["velocity"]
-        g *= lr
-        v *= self.momentum
-        v -= g
-        p += self.momentum * v
-        p -= g
+        momentum = float(self.momentum)
+        for (p_, g_, v), (tmp,) in _blocks(1, p, g, slot["velocity"]):
+            g_ *= lr
+            v *= momentum
+            v -= g_
+            np.multiply(v, momentum, out=tmp)
+            p_ += tmp
+            p_ -= g_
         return lr
 
 
@@ -152,14 +180,18 @@ class Adagrad(Optimizer):
         self.epsilon = epsilon
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        G = slot["sum_sq"]
-        G += g * g
-        scale = np.sqrt(G)
-        scale += self.epsilon
-        np.divide(lr, scale, out=scale)
-        g *= scale
-        p -= g
-        return scale if return_step else None
+        eps = float(self.epsilon)
+        for (p_, g_, G), (scale,) in _blocks(1, p, g, slot["sum_sq"]):
+            np.multiply(g_, g_, out=scale)
+            G += scale
+            np.sqrt(G, out=scale)
+            scale += eps
+            np.divide(lr, scale, out=scale)
+            g_ *= scale
+            p_ -= g_
+            if return_step:
+                g_[...] = scale
+        return g if return_step else None
 
 
 class Adadelta(Optimizer):
@@ -185,19 +217,27 @@ class Adadelta(Optimizer):
         self.epsilon = epsilon
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        Eg, Ed = slot["mean_sq_grad"], slot["mean_sq_delta"]
-        Eg *= self.rho
-        Eg += (1.0 - self.rho) * g * g
-        scale = np.sqrt((Ed + self.epsilon) / (Eg + self.epsilon))
-        d = scale * g  # the step is -d
-        Ed *= self.rho
-        Ed += (1.0 - self.rho) * d * d
-        d *= lr
-        p -= d
-        if return_step:
-            scale *= lr
-            return scale
-        return None
+        rho, eps = float(self.rho), float(self.epsilon)
+        blocks = _blocks(2, p, g, slot["mean_sq_grad"], slot["mean_sq_delta"])
+        for (p_, d, Eg, Ed), (scale, tmp) in blocks:
+            Eg *= rho
+            np.multiply(d, 1.0 - rho, out=tmp)
+            tmp *= d
+            Eg += tmp
+            np.add(Eg, eps, out=tmp)
+            np.add(Ed, eps, out=scale)
+            scale /= tmp
+            np.sqrt(scale, out=scale)
+            d *= scale  # the gradient becomes d; the step is -d
+            Ed *= rho
+            np.multiply(d, 1.0 - rho, out=tmp)
+            tmp *= d
+            Ed += tmp
+            d *= lr
+            p_ -= d
+            if return_step:
+                np.multiply(scale, lr, out=d)
+        return g if return_step else None
 
 
 class RMSprop(Optimizer):
@@ -220,15 +260,20 @@ class RMSprop(Optimizer):
         self.epsilon = epsilon
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        E = slot["mean_sq"]
-        E *= self.rho
-        E += (1.0 - self.rho) * g * g
-        scale = np.sqrt(E)
-        scale += self.epsilon
-        np.divide(lr, scale, out=scale)
-        g *= scale
-        p -= g
-        return scale if return_step else None
+        rho, eps = float(self.rho), float(self.epsilon)
+        for (p_, g_, E), (scale,) in _blocks(1, p, g, slot["mean_sq"]):
+            E *= rho
+            np.multiply(g_, 1.0 - rho, out=scale)
+            scale *= g_
+            E += scale
+            np.sqrt(E, out=scale)
+            scale += eps
+            np.divide(lr, scale, out=scale)
+            g_ *= scale
+            p_ -= g_
+            if return_step:
+                g_[...] = scale
+        return g if return_step else None
 
 
 class Adam(Optimizer):
@@ -252,31 +297,36 @@ class Adam(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def _moments(self, g, slot, t):
-        """Update the moments; return the per-coordinate ``lr``-free step
-        scale ``1 / (sqrt(v_hat) + eps)`` and the bias correction of m."""
-        m, v = slot["m"], slot["v"]
-        m *= self.beta_1
-        m += (1.0 - self.beta_1) * g
-        v *= self.beta_2
-        v += (1.0 - self.beta_2) * g * g
-        denom = np.sqrt(v / (1.0 - self.beta_2**t))
-        denom += self.epsilon
-        return denom, 1.0 - self.beta_1**t
+    def _moments(self, g, m, v, tmp):
+        """Update the moments ``m`` and ``v`` with ``g`` in place."""
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        m *= b1
+        np.multiply(g, 1.0 - b1, out=tmp)
+        m += tmp
+        v *= b2
+        np.multiply(g, 1.0 - b2, out=tmp)
+        tmp *= g
+        v += tmp
 
-    def _direction(self, g, slot, t):
-        denom, correction = self._moments(g, slot, t)
-        direction = slot["m"] / (correction * denom)
-        return direction, denom
+    def _denominator(self, v, t, out):
+        """``sqrt(v_hat) + epsilon`` into ``out``."""
+        np.divide(v, 1.0 - float(self.beta_2) ** t, out=out)
+        np.sqrt(out, out=out)
+        out += float(self.epsilon)
+        return out
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        direction, denom = self._direction(g, slot, t)
-        direction *= lr
-        p -= direction
-        if return_step:
-            np.divide(lr, denom, out=denom)
-            return denom
-        return None
+        correction = 1.0 - float(self.beta_1) ** t
+        for (p_, g_, m, v), (tmp,) in _blocks(1, p, g, slot["m"], slot["v"]):
+            self._moments(g_, m, v, tmp)
+            denom = self._denominator(v, t, out=g_)
+            np.multiply(denom, correction, out=tmp)
+            np.divide(m, tmp, out=tmp)  # the direction m_hat / (sqrt(v_hat) + eps)
+            tmp *= lr
+            p_ -= tmp
+            if return_step:
+                np.divide(lr, denom, out=denom)
+        return g if return_step else None
 
 
 class Nadam(Adam):
@@ -286,11 +336,22 @@ class Nadam(Adam):
     (sqrt(v_hat) + epsilon)``. Parameters as for :class:`Adam`.
     """
 
-    def _direction(self, g, slot, t):
-        denom, correction = self._moments(g, slot, t)
-        direction = (self.beta_1 * slot["m"] + (1.0 - self.beta_1) * g) / correction
-        direction /= denom
-        return direction, denom
+    def _step(self, p, g, slot, lr, t, is_weight, return_step):
+        b1 = float(self.beta_1)
+        correction = 1.0 - b1**t
+        for (p_, g_, m, v), (tmp,) in _blocks(1, p, g, slot["m"], slot["v"]):
+            self._moments(g_, m, v, tmp)
+            np.multiply(g_, 1.0 - b1, out=tmp)
+            np.multiply(m, b1, out=g_)
+            g_ += tmp
+            g_ /= correction
+            denom = self._denominator(v, t, out=tmp)
+            g_ /= denom  # the direction
+            g_ *= lr
+            p_ -= g_
+            if return_step:
+                np.divide(lr, denom, out=g_)
+        return g if return_step else None
 
 
 class AdamW(Adam):
@@ -315,7 +376,7 @@ class AdamW(Adam):
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
         step = super()._step(p, g, slot, lr, t, is_weight, return_step)
         if is_weight and self.weight_decay:
-            p *= 1.0 - lr * self.weight_decay
+            p *= 1.0 - lr * float(self.weight_decay)
         return step
 
 

@@ -9,6 +9,8 @@ exactly zero (a subgradient step would only make them oscillate around zero).
 
 import numpy as np
 
+from .optimizers import _blocks
+
 
 class ElasticNet:
     """Elastic-net penalty with strength ``alpha`` and mixing ``l1_ratio``.
@@ -23,6 +25,8 @@ class ElasticNet:
     Examples
     --------
     >>> import numpy as np
+
+from .optimizers import _blocks
     >>> pen = ElasticNet(alpha=1.0, l1_ratio=1.0)
     >>> W = np.array([[0.5, -2.0]])
     >>> pen.prox(W, 1.0)
@@ -53,8 +57,11 @@ class ElasticNet:
 
     def add_gradient(self, W, grad):
         """Add the gradient of the L2 part to ``grad`` in place."""
-        if self.l2_strength:
-            grad += self.l2_strength * W
+        strength = float(self.l2_strength)
+        if strength:
+            for (W_, grad_), (tmp,) in _blocks(1, W, grad):
+                np.multiply(W_, strength, out=tmp)
+                grad_ += tmp
         return grad
 
     def prox(self, W, step):
@@ -63,11 +70,23 @@ class ElasticNet:
         ``step`` is the step size the optimizer took: a number, or an array of
         per-coordinate step sizes for adaptive optimizers.
         """
-        if not self.l1_strength:
+        strength = float(self.l1_strength)
+        if not strength:
             return W
-        threshold = step * self.l1_strength
-        shrunk = np.abs(W)
+        if np.ndim(step) == 0:
+            threshold = step * strength
+            for (W_,), (shrunk,) in _blocks(1, W):
+                self._soft_threshold(W_, threshold, shrunk)
+        else:
+            step = np.broadcast_to(step, W.shape)
+            for (W_, step_), (shrunk, threshold) in _blocks(2, W, step):
+                np.multiply(step_, strength, out=threshold)
+                self._soft_threshold(W_, threshold, shrunk)
+        return W
+
+    @staticmethod
+    def _soft_threshold(W, threshold, shrunk):
+        np.abs(W, out=shrunk)
         shrunk -= threshold
         np.maximum(shrunk, 0, out=shrunk)
         np.copysign(shrunk, W, out=W)
-        return W
