@@ -8,14 +8,16 @@ Per mini-batch, data flows one way::
           <- backward <- + L2 gradient -> optimizer step -> L1 prox -> max-norm
 """
 
+import math
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
 from .constraints import apply_max_norm
-from .network import backward, forward, pack, unpack
+from .network import Workspace, forward, pack, unpack
 from .noise import layer_masks, perturb_inputs
 
 
@@ -48,22 +50,35 @@ class Trainer:
         self.loss = loss
         self.rng = rng
         self.n_layers = len(est.coefs_)
+        self.workspace = None
+        self._noisy_layers = any(cfg.dropout) or bool(cfg.dropconnect)
 
     # -- shared pieces -------------------------------------------------------
     @property
     def params(self):
         return self.est.coefs_ + self.est.intercepts_
 
+    def _workspace(self, X):
+        """The buffers of this fit's passes, made on first use."""
+        coefs = self.est.coefs_
+        dtype = np.result_type(X.dtype, coefs[0].dtype)
+        ws = self.workspace
+        if ws is None or ws.dtype != dtype:
+            ws = self.workspace = Workspace(coefs, dtype)
+        return ws
+
     def _loss_and_delta(self, Y, z, sample_weight, normalizer):
         """Weighted data-loss sum and ``dJ/dz``; overwrites ``z``."""
-        loss_sum = float(self.loss.per_sample(Y, z) @ sample_weight)
-        delta = self.loss.raw_gradient(Y, z, out=z)
+        per_sample, delta = self.loss.per_sample_and_gradient(Y, z)
+        loss_sum = float(per_sample @ sample_weight)
         delta *= (sample_weight / normalizer)[:, None]
         return loss_sum, delta
 
     def _add_penalty_gradient(self, coef_grads):
-        for W, grad in zip(self.est.coefs_, coef_grads):
-            self.cfg.penalty.add_gradient(W, grad)
+        penalty = self.cfg.penalty
+        if penalty.l2_strength:
+            for W, grad in zip(self.est.coefs_, coef_grads):
+                penalty.add_gradient(W, grad)
 
     def validation_score(self, X, y, Y, sample_weight):
         """Higher is better: the negated validation loss, or a scorer's value."""
@@ -77,18 +92,19 @@ class Trainer:
     # -- stochastic optimizers ---------------------------------------------
     def _batch_step(self, X, Y, sample_weight, keys, normalizer, lr):
         est, cfg = self.est, self.cfg
-        X_in = perturb_inputs(X, keys, cfg.input_dropout, cfg.noise_std, self.rng)
-        unit_masks, weight_masks = layer_masks(
-            est.coefs_, keys, cfg.dropout, cfg.dropconnect, self.rng
-        )
-        result = forward(
-            est.coefs_, est.intercepts_, X_in, est.activation, unit_masks, weight_masks
-        )
-        loss_sum, delta = self._loss_and_delta(
-            Y, result.raw_output, sample_weight, normalizer
-        )
-        coef_grads, intercept_grads = backward(
-            est.coefs_, result, delta, est.activation, unit_masks, weight_masks
+        coefs = est.coefs_
+        if cfg.input_dropout or cfg.noise_std:
+            X = perturb_inputs(X, keys, cfg.input_dropout, cfg.noise_std, self.rng)
+        unit_masks = weight_masks = None
+        if self._noisy_layers:
+            unit_masks, weight_masks = layer_masks(
+                coefs, keys, cfg.dropout, cfg.dropconnect, self.rng
+            )
+        ws = self._workspace(X)
+        z = ws.forward(coefs, est.intercepts_, X, est.activation, unit_masks, weight_masks)
+        loss_sum, delta = self._loss_and_delta(Y, z, sample_weight, normalizer)
+        coef_grads, intercept_grads = ws.backward(
+            coefs, delta, est.activation, unit_masks, weight_masks
         )
         self._add_penalty_gradient(coef_grads)
         with_prox = bool(cfg.penalty.l1_strength)
@@ -101,38 +117,58 @@ class Trainer:
             return_steps=with_prox,
         )
         if with_prox:
-            for W, step in zip(est.coefs_, steps):
+            for W, step in zip(coefs, steps):
                 cfg.penalty.prox(W, step)
         if cfg.max_norm is not None:
-            for W in est.coefs_[:-1]:
+            for W in coefs[:-1]:
                 apply_max_norm(W, cfg.max_norm)
         return loss_sum
 
     def _epoch(self, X, Y, sample_weight, keys):
+        cfg = self.cfg
         n = X.shape[0]
-        batch_size = self.cfg.batch_size(n)
+        batch_size = cfg.batch_size(n)
         total_weight = sample_weight.sum()
         order = None
         if self.est.shuffle and batch_size < n:
             order = self.rng.permutation(n)
-        lr = self.cfg.schedule.current
+        needs_keys = self._noisy_layers or cfg.input_dropout or cfg.noise_std
+        gather = order is not None and not sp.issparse(X)
+        if gather:
+            X_batch = np.empty((batch_size, *X.shape[1:]), X.dtype)
+            Y_batch = np.empty((batch_size, *Y.shape[1:]), Y.dtype)
+        lr = cfg.schedule.current
         loss_sum = 0.0
+        batch_keys = None
         for start in range(0, n, batch_size):
-            rows = slice(start, start + batch_size)
-            if order is not None:
-                rows = order[rows]
+            stop = min(start + batch_size, n)
+            if order is None:
+                rows = slice(start, stop)
+                X_rows, Y_rows = X[rows], Y[rows]
+            else:
+                rows = order[start:stop]
+                if gather:
+                    m = stop - start
+                    X_rows = np.take(X, rows, axis=0, out=X_batch[:m], mode="clip")
+                    Y_rows = np.take(Y, rows, axis=0, out=Y_batch[:m], mode="clip")
+                else:
+                    X_rows, Y_rows = X[rows], Y[rows]
             sw = sample_weight[rows]
+            if needs_keys:
+                batch_keys = keys[rows]
             normalizer = total_weight * sw.shape[0] / n
-            loss_sum += self._batch_step(X[rows], Y[rows], sw, keys[rows], normalizer, lr)
-            if not np.isfinite(loss_sum):
+            loss_sum += self._batch_step(X_rows, Y_rows, sw, batch_keys, normalizer, lr)
+            if not math.isfinite(loss_sum):
                 return np.inf
         return loss_sum / total_weight
 
     def fit_stochastic(self, X, Y, sample_weight, keys, n_epochs, monitor, validation):
         """Run up to ``n_epochs`` epochs; return why training ended."""
         est, cfg = self.est, self.cfg
+        snapshot = [np.empty_like(p) for p in self.params]
         for _ in range(n_epochs):
-            snapshot = [p.copy() for p in self.params]
+            for old, p in zip(snapshot, self.params):
+                np.copyto(old, p)
             loss = self._epoch(X, Y, sample_weight, keys)
             est.n_iter_ += 1
             est.t_ += X.shape[0]
@@ -165,16 +201,14 @@ class Trainer:
         params = self.params
         total_weight = sample_weight.sum()
 
+        ws = self._workspace(X)
+
         def objective(theta):
             for p, value in zip(params, unpack(theta, params)):
                 p[...] = value
-            result = forward(est.coefs_, est.intercepts_, X, est.activation)
-            loss_sum, delta = self._loss_and_delta(
-                Y, result.raw_output, sample_weight, total_weight
-            )
-            coef_grads, intercept_grads = backward(
-                est.coefs_, result, delta, est.activation
-            )
+            z = ws.forward(est.coefs_, est.intercepts_, X, est.activation)
+            loss_sum, delta = self._loss_and_delta(Y, z, sample_weight, total_weight)
+            coef_grads, intercept_grads = ws.backward(est.coefs_, delta, est.activation)
             self._add_penalty_gradient(coef_grads)
             value = loss_sum / total_weight + cfg.penalty.value(est.coefs_)
             return value, pack(coef_grads + intercept_grads).astype(np.float64)

@@ -33,7 +33,9 @@ def _tanh(z):
 
 
 def _tanh_grad(a, delta):
-    delta *= 1.0 - a * a
+    factor = np.multiply(a, a)
+    np.subtract(1.0, factor, out=factor)
+    delta *= factor
     return delta
 
 
@@ -42,7 +44,8 @@ def _relu(z):
 
 
 def _relu_grad(a, delta):
-    delta[a <= 0] = 0
+    # a multiplication by the 0/1 mask is ~10x faster than ``delta[a <= 0] = 0``
+    np.multiply(delta, a > 0, out=delta)
     return delta
 
 

@@ -10,7 +10,17 @@ import numpy as np
 from scipy.special import expit, logsumexp, softmax, xlogy
 
 
-class SquaredError:
+class _Loss:
+    def per_sample_and_gradient(self, y, z):
+        """Per-sample loss and, written over ``z``, the gradient ``dloss/dz``.
+
+        Returns ``(per_sample, z)``; one pass where the loss allows it.
+        """
+        per_sample = self.per_sample(y, z)
+        return per_sample, self.raw_gradient(y, z, out=z)
+
+
+class SquaredError(_Loss):
     """Half squared error averaged over outputs, identity output."""
 
     name = "squared_error"
@@ -28,8 +38,16 @@ class SquaredError:
             out /= z.shape[1]
         return out
 
+    def per_sample_and_gradient(self, y, z):
+        np.subtract(z, y, out=z)
+        per_sample = np.einsum("ij,ij->i", z, z)
+        per_sample *= 0.5 / z.shape[1]
+        if z.shape[1] > 1:
+            z /= z.shape[1]
+        return per_sample, z
 
-class PoissonDeviance:
+
+class PoissonDeviance(_Loss):
     """Half Poisson deviance averaged over outputs, log link (exp output)."""
 
     name = "poisson"
@@ -49,7 +67,7 @@ class PoissonDeviance:
         return out
 
 
-class SoftmaxCrossEntropy:
+class SoftmaxCrossEntropy(_Loss):
     """Multiclass cross-entropy with a softmax output."""
 
     name = "log_loss"
@@ -69,8 +87,22 @@ class SoftmaxCrossEntropy:
         out -= y
         return out
 
+    def per_sample_and_gradient(self, y, z):
+        # log-sum-exp and the softmax share the shifted exponentials
+        z_max = z.max(axis=1, keepdims=True)
+        y_dot_z = np.einsum("ij,ij->i", y, z)
+        z -= z_max
+        np.exp(z, out=z)
+        total = z.sum(axis=1, keepdims=True)
+        z /= total
+        z -= y
+        per_sample = np.log(total[:, 0])
+        per_sample += z_max[:, 0]
+        per_sample -= y_dot_z
+        return per_sample, z
 
-class LogisticCrossEntropy:
+
+class LogisticCrossEntropy(_Loss):
     """Binary cross-entropy per output with a logistic output (binary, multilabel)."""
 
     name = "log_loss"

@@ -108,6 +108,119 @@ def backward(coefs, result, delta, activation, unit_masks=None, weight_masks=Non
     return coef_grads, intercept_grads
 
 
+class Workspace:
+    """Buffers for training passes, reused from one mini-batch to the next.
+
+    The forward pass writes each layer's pre-activation into a preallocated
+    ``(n_rows, fan_out)`` buffer and applies the activation in place; the
+    backward pass writes the gradients into buffers shaped like the parameters
+    and each hidden layer's delta into a ``(n_rows, fan_in)`` buffer. Buffers
+    are kept for the few batch sizes in use (an epoch has at most two). The
+    arithmetic is that of :func:`forward` and :func:`backward`.
+
+    Parameters
+    ----------
+    coefs : list of ndarray
+        The weight matrices; only their shapes are kept.
+    dtype : dtype
+        The dtype of the passes (the result type of the data and the weights).
+    """
+
+    _MAX_SIZES = 4
+
+    def __init__(self, coefs, dtype):
+        self.dtype = np.dtype(dtype)
+        self.shapes = [W.shape for W in coefs]
+        self.coef_grads = [np.empty(shape, self.dtype) for shape in self.shapes]
+        self.intercept_grads = [np.empty(shape[1], self.dtype) for shape in self.shapes]
+        self.masked_coefs = [None] * len(coefs)
+        self.inputs = [None] * len(coefs)
+        self._by_rows = {}
+        self._rows = None
+
+    def _buffers(self, n_rows):
+        bufs = self._by_rows.get(n_rows)
+        if bufs is None:
+            if len(self._by_rows) >= self._MAX_SIZES:
+                self._by_rows.pop(next(iter(self._by_rows)))
+            dt = self.dtype
+            bufs = {
+                "z": [np.empty((n_rows, fan_out), dt) for _, fan_out in self.shapes],
+                "delta": [np.empty((n_rows, fan_in), dt) for fan_in, _ in self.shapes[1:]],
+                "dropped": [None] * len(self.shapes),
+            }
+            self._by_rows[n_rows] = bufs
+        return bufs
+
+    def forward(self, coefs, intercepts, X, activation, unit_masks=None, weight_masks=None):
+        """Forward pass on the mini-batch ``X``; return the raw output.
+
+        The returned array is a buffer of the workspace, which the caller may
+        overwrite (with ``dloss/draw_output`` for :meth:`backward`).
+        """
+        act = ACTIVATIONS[activation][0]
+        bufs = self._buffers(X.shape[0])
+        self._rows = bufs
+        zs, inputs = bufs["z"], self.inputs
+        last = len(coefs) - 1
+        a = X
+        for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+            if weight_masks is not None and weight_masks[layer] is not None:
+                if self.masked_coefs[layer] is None:
+                    self.masked_coefs[layer] = np.empty(W.shape, self.dtype)
+                W = np.multiply(W, weight_masks[layer], out=self.masked_coefs[layer])
+            inputs[layer] = a
+            z = zs[layer]
+            if sp.issparse(a):
+                z[...] = a @ W
+            else:
+                np.matmul(a, W, out=z)
+            z += b
+            if layer == last:
+                return z
+            act(z)
+            if unit_masks is not None and unit_masks[layer] is not None:
+                dropped = bufs["dropped"]
+                if dropped[layer] is None:
+                    dropped[layer] = np.empty_like(z)
+                a = np.multiply(z, unit_masks[layer], out=dropped[layer])
+            else:
+                a = z
+        return X  # no layers: unreachable in practice
+
+    def backward(self, coefs, delta, activation, unit_masks=None, weight_masks=None):
+        """Gradients of the data loss after :meth:`forward`, given ``delta =
+        dloss/draw_output`` (which is overwritten).
+
+        Returns ``(coef_grads, intercept_grads)``, lists of workspace buffers
+        that the caller may overwrite until the next call. No gradient is
+        computed for the network's input.
+        """
+        act_grad = ACTIVATIONS[activation][1]
+        bufs = self._rows
+        zs, deltas = bufs["z"], bufs["delta"]
+        for layer in range(len(coefs) - 1, -1, -1):
+            a = self.inputs[layer]
+            grad = self.coef_grads[layer]
+            if sp.issparse(a):
+                product = a.T @ delta
+                grad[...] = product.toarray() if sp.issparse(product) else product
+            else:
+                np.matmul(a.T, delta, out=grad)
+            W = coefs[layer]
+            if weight_masks is not None and weight_masks[layer] is not None:
+                grad *= weight_masks[layer]
+                W = self.masked_coefs[layer]
+            np.sum(delta, axis=0, out=self.intercept_grads[layer])
+            if layer > 0:
+                delta = np.matmul(delta, W.T, out=deltas[layer - 1])
+                if unit_masks is not None and unit_masks[layer - 1] is not None:
+                    delta *= unit_masks[layer - 1]
+                act_grad(zs[layer - 1], delta)
+        self.inputs[:] = [None] * len(coefs)
+        return self.coef_grads, self.intercept_grads
+
+
 def pack(arrays):
     """Flatten a list of arrays into one vector (for L-BFGS)."""
     return np.concatenate([a.ravel() for a in arrays])
