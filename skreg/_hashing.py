@@ -23,13 +23,37 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
+_BLOCK = 1 << 14  # uint64 entries processed at a time (128 KiB), so the work stays in cache
+
+
+def _mix_block(x, tmp):
+    np.right_shift(x, _S30, out=tmp)
+    x ^= tmp
+    x *= _M1
+    np.right_shift(x, _S27, out=tmp)
+    x ^= tmp
+    x *= _M2
+    np.right_shift(x, _S31, out=tmp)
+    x ^= tmp
+
+
 def mix(x):
     """SplitMix64 finalizer of a uint64 array, in place; returns ``x``."""
-    x ^= x >> _S30
-    x *= _M1
-    x ^= x >> _S27
-    x *= _M2
-    x ^= x >> _S31
+    if not isinstance(x, np.ndarray) or x.ndim == 0:
+        x ^= x >> _S30
+        x *= _M1
+        x ^= x >> _S27
+        x *= _M2
+        x ^= x >> _S31
+        return x
+    if x.size <= _BLOCK or not x.flags.c_contiguous:
+        _mix_block(x, np.empty_like(x))
+        return x
+    flat = x.reshape(-1)
+    tmp = np.empty(_BLOCK, dtype=np.uint64)
+    for start in range(0, flat.size, _BLOCK):
+        block = flat[start : start + _BLOCK]
+        _mix_block(block, tmp[: block.size])
     return x
 
 
@@ -37,14 +61,18 @@ def _column_salts(n_columns):
     return mix(np.arange(1, n_columns + 1, dtype=np.uint64) * _GOLDEN)
 
 
-def _entry_terms(values, salts):
+def _entry_terms(values, salts, mixed_salts=None):
     """Hash contribution of entries; exactly 0 for entries equal to 0."""
-    bits = (np.asarray(values, dtype=np.float64) + 0.0).view(np.uint64)
+    # + 0.0 turns -0.0 into 0.0; float32 values convert exactly
+    bits = np.add(values, 0.0, dtype=np.float64).view(np.uint64)
     with np.errstate(over="ignore"):
-        return mix(bits ^ salts) - mix(salts.copy())
+        bits ^= salts
+        mix(bits)
+        bits -= mix(salts.copy()) if mixed_salts is None else mixed_salts
+    return bits
 
 
-def row_keys(X, y=None, chunk_rows=4096):
+def row_keys(X, y=None, chunk_rows=None):
     """One uint64 key per row of ``X`` (and of ``y`` when given).
 
     Dense and sparse representations of the same matrix give the same keys.
@@ -59,11 +87,13 @@ def row_keys(X, y=None, chunk_rows=4096):
             row_of_entry = np.repeat(np.arange(n), np.diff(X.indptr))
             np.add.at(keys, row_of_entry, terms)
         else:
+            mixed_salts = mix(salts.copy())
+            if chunk_rows is None:
+                chunk_rows = max(1, _BLOCK // max(d, 1))
             for start in range(0, n, chunk_rows):
                 block = X[start : start + chunk_rows]
-                keys[start : start + chunk_rows] = _entry_terms(block, salts).sum(
-                    axis=1, dtype=np.uint64
-                )
+                terms = _entry_terms(block, salts, mixed_salts)
+                np.sum(terms, axis=1, dtype=np.uint64, out=keys[start : start + chunk_rows])
         if y is not None:
             y2 = np.asarray(y, dtype=np.float64).reshape(n, -1)
             y_salts = mix(_column_salts(y2.shape[1]) ^ _GOLDEN)
@@ -100,3 +130,19 @@ def bernoulli(keys, n_columns, stream_key, p):
     """Boolean array that is True with probability ``1 - p`` per entry."""
     threshold = np.uint64(min(int(p * 2.0**64), 2**64 - 1))
     return random_bits(keys, n_columns, stream_key) >= threshold
+
+
+def bernoulli16(keys, n_columns, stream_key, p):
+    """Boolean array that is True with probability ``1 - p`` per entry, with
+    ``p`` rounded to a multiple of ``2**-16``; a quarter of the cost of
+    :func:`bernoulli`.
+
+    Each 64-bit word of :func:`random_bits` gives four 16-bit numbers: entry
+    ``(i, j)`` is decided by piece ``j % 4`` (least significant first) of
+    word ``j // 4`` of row ``i``, so it depends only on ``keys[i]``, ``j`` and
+    ``stream_key``, as for :func:`bernoulli`.
+    """
+    threshold = np.uint16(min(round(p * 2.0**16), 2**16 - 1))
+    words = random_bits(keys, -(-n_columns // 4), stream_key)
+    pieces = words.astype("<u8", copy=False).view("<u2")
+    return pieces[:, :n_columns] >= threshold
