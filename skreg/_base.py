@@ -6,6 +6,7 @@ Subclasses supply the target handling (``_encode_targets``), the loss
 """
 
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 from types import SimpleNamespace
 
@@ -43,6 +44,54 @@ def _is_stochastic(est):
     opt = est.optimizer
     opt = OPTIMIZERS[opt] if isinstance(opt, str) else opt
     return getattr(opt, "is_stochastic", True)
+
+
+@contextmanager
+def _named_input_errors(names):
+    """Make numpy's conversion error name the input it comes from, and keep
+    numpy quiet while scikit-learn checks arrays that hold inf or overflow
+    when cast (its own error names the array)."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            yield
+    except ValueError as exc:
+        if "could not convert" in str(exc):
+            raise ValueError(f"{names} must hold numbers only; {exc}") from exc
+        raise
+
+
+def warn_if_not_finite(predictions):
+    """Predictions are never NaN or infinite without a warning."""
+    bad = ~np.isfinite(predictions).reshape(predictions.shape[0], -1).all(axis=1)
+    if bad.any():
+        warnings.warn(
+            f"The predictions are NaN or infinite for {bad.sum()} of "
+            f"{predictions.shape[0]} rows of X: the network's output overflows "
+            "there (values of X far outside the training range, or training "
+            "diverged).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def _validation_scorer(scoring):
+    """The scorer for ``scoring`` (None for "loss"); its errors name ``scoring``."""
+    if scoring == "loss":
+        return None
+    try:
+        scorer = get_scorer(scoring)
+    except ValueError as exc:
+        raise ValueError(f"scoring={scoring!r} is neither 'loss' nor a scorer: {exc}") from exc
+
+    def score(est, X, y, sample_weight=None):
+        try:
+            return scorer(est, X, y, sample_weight=sample_weight)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(
+                f"scoring={scoring!r} failed on the validation set: {exc}"
+            ) from exc
+
+    return score
 
 
 class BaseMLP(CallbackSupportMixin, BaseEstimator):
@@ -196,7 +245,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             lr = optimizer.default_learning_rate
             if n_hidden == 0 and lr is not None:
                 lr *= 10.0  # a convex linear model takes larger steps safely
-        scorer = None if self.scoring == "loss" else get_scorer(self.scoring)
+        scorer = _validation_scorer(self.scoring)
         batch_size = self.batch_size
 
         def batch_size_for(n):
@@ -269,23 +318,33 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     @with_callbacks
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         first_call = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first_call,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=not hasattr(self, "_encode_targets_classifier"),
-        )
-        Y, strata = self._encode_targets(y, first_call, incremental, classes)
-        Y = Y.astype(X.dtype, copy=False)
-        sample_weight = check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
+        is_classifier = hasattr(self, "_encode_targets_classifier")
+        with _named_input_errors("X" if is_classifier else "X and y"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=first_call,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+                multi_output=True,
+                y_numeric=not is_classifier,
+            )
+            Y, strata = self._encode_targets(y, first_call, incremental, classes)
+            Y = Y.astype(X.dtype, copy=False)
+            if not np.isfinite(Y).all():
+                raise ValueError(f"y has values too large for X's dtype {X.dtype}.")
+            sample_weight = check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must contain at least one non-zero weight.")
+        top = sample_weight.max()
+        if not 1e-10 <= top <= 1e10:
+            # only the ratios of the weights matter (the loss is their weighted
+            # mean); extreme ones would make the weighted sums overflow
+            sample_weight = sample_weight / top
+        sample_weight = sample_weight.astype(X.dtype, copy=False)
 
         hidden = self._hidden_sizes()
         cfg = self._resolve_settings(len(hidden))
@@ -333,13 +392,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             X, y if validation is None else y[train], sample_weight,
             n_epochs=1 if incremental else self.max_iter,
         )
-        if cfg.optimizer.is_stochastic:
-            n_epochs = 1 if incremental else self.max_iter
-            reason = trainer.fit_stochastic(
-                X, Y, sample_weight, keys, n_epochs, monitor, validation
-            )
-        else:
-            reason = trainer.fit_lbfgs(X, Y, sample_weight, self.max_iter, monitor, validation)
+        # The trainer checks the loss and the weights after every epoch and
+        # reports divergence with a ConvergenceWarning; numpy's overflow
+        # warnings from inside the computation would only repeat it obscurely.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if cfg.optimizer.is_stochastic:
+                n_epochs = 1 if incremental else self.max_iter
+                reason = trainer.fit_stochastic(
+                    X, Y, sample_weight, keys, n_epochs, monitor, validation
+                )
+            else:
+                reason = trainer.fit_lbfgs(
+                    X, Y, sample_weight, self.max_iter, monitor, validation
+                )
         self._learning_rate = schedule.current
         if use_validation:
             monitor.restore_best()
@@ -355,12 +420,23 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         return self
 
     # -- prediction helpers ----------------------------------------------------
-    def _raw_output(self, X):
+    def _raw_output(self, X, warn=True):
         check_is_fitted(self)
-        X = validate_data(
-            self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-        )
-        return forward(self.coefs_, self.intercepts_, X, self.activation).raw_output
+        with _named_input_errors("X"):
+            X = validate_data(
+                self, X, reset=False, accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = forward(self.coefs_, self.intercepts_, X, self.activation).raw_output
+            if X.dtype == np.float32 and not np.isfinite(z).all():
+                # float32 overflowed: the same network in float64
+                coefs = [W.astype(np.float64) for W in self.coefs_]
+                intercepts = [b.astype(np.float64) for b in self.intercepts_]
+                z = forward(coefs, intercepts, X.astype(np.float64), self.activation).raw_output
+        if warn:
+            warn_if_not_finite(z)
+        return z
 
     # -- reporting ------------------------------------------------------------
     @property

@@ -6,7 +6,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._base import BaseMLP, _is_stochastic
+from ._base import BaseMLP, _is_stochastic, warn_if_not_finite
 from ._docstrings import fill_docstring
 from ._mc_dropout import mc_raw_outputs
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
@@ -136,7 +136,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         if mc_dropout:
             passes = mc_raw_outputs(self, X)
-            return np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
+            with np.errstate(invalid="ignore"):
+                proba = np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
+            warn_if_not_finite(proba)
+            return proba
         return self._probabilities_from_raw(self._raw_output(X))
 
     def predict_log_proba(self, X):

@@ -10,6 +10,7 @@ for the same row, whatever else is in ``X``.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import _named_input_errors
 from ._compat import validate_data
 from ._hashing import row_keys
 from .network import forward
@@ -34,9 +35,11 @@ def mc_raw_outputs(est, X):
             "this model has none, so every pass would be identical. Refit with a "
             "dropout rate or use the plain prediction."
         )
-    X = validate_data(
-        est, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-    )
+    with _named_input_errors("X"):
+        X = validate_data(
+            est, X, reset=False, accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+        )
     keys = row_keys(X)
     rng = np.random.default_rng([est._seed, 2**32 + est._n_calls])
     outputs = []
@@ -45,8 +48,9 @@ def mc_raw_outputs(est, X):
         unit_masks, weight_masks = layer_masks(
             est.coefs_, keys, dropout, est.dropconnect, rng
         )
-        result = forward(
-            est.coefs_, est.intercepts_, X_in, est.activation, unit_masks, weight_masks
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # callers warn
+            result = forward(
+                est.coefs_, est.intercepts_, X_in, est.activation, unit_masks, weight_masks
+            )
         outputs.append(result.raw_output)
     return outputs

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
-from ._base import BaseMLP, _is_stochastic
+from ._base import BaseMLP, _is_stochastic, warn_if_not_finite
 from ._compat import StrOptions
 from ._docstrings import fill_docstring
 from ._mc_dropout import mc_raw_outputs
@@ -167,11 +167,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         """
         link = self._make_loss().predict
         if return_std:
-            passes = np.stack([link(z) for z in mc_raw_outputs(self, X)])
-            return self._shape_output(passes.mean(axis=0)), self._shape_output(
-                passes.std(axis=0)
-            )
-        return self._shape_output(link(self._raw_output(X)))
+            with np.errstate(over="ignore", invalid="ignore"):
+                passes = np.stack([link(z) for z in mc_raw_outputs(self, X)])
+                # float64 sums: the squares of float32 outputs overflow early
+                mean = passes.mean(axis=0, dtype=np.float64).astype(passes.dtype)
+                std = passes.std(axis=0, dtype=np.float64).astype(passes.dtype)
+            warn_if_not_finite(mean)
+            return self._shape_output(mean), self._shape_output(std)
+        z = self._raw_output(X, warn=False)
+        with np.errstate(over="ignore"):
+            y_pred = link(z)
+        warn_if_not_finite(y_pred)
+        return self._shape_output(y_pred)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,538 @@
+"""Property-based tests: random data and random parameters, valid or not.
+
+Every drawn case is classified beforehand by a small oracle (``Case.problems``):
+the names of whatever is wrong with it (a parameter, or "X", "y",
+"sample_weight", ...). Then
+
+* a case with no problem must fit, and predict finite values of the right
+  shape (probability rows summing to 1);
+* a case with problems must raise ``ValueError`` or ``TypeError`` whose
+  message names one of them;
+* in both cases the only warnings allowed are ``ConvergenceWarning`` and
+  ``DataConversionWarning``: a ``RuntimeWarning`` from deep inside numpy is a
+  bug, and so is any other exception type.
+
+The default run is small enough for CI; ``-m slow`` runs the thorough one.
+"""
+
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+
+from skreg import MLPClassifier, MLPRegressor
+
+FAST = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+THOROUGH = settings(FAST, max_examples=2000)
+
+ALLOWED_WARNINGS = (ConvergenceWarning, DataConversionWarning)
+NOISE_PARAMS = ("dropout", "input_dropout", "dropconnect", "noise_std")
+
+
+# -- parameters: (valid values, invalid values) ------------------------------
+
+
+def _bad_init(fan_in, fan_out, rng):
+    return np.ones((fan_in + 1, fan_out))
+
+
+def _nan_init(fan_in, fan_out, rng):
+    return np.full((fan_in, fan_out), np.nan)
+
+
+def _ones_init(fan_in, fan_out, rng):
+    return np.full((fan_in, fan_out), 0.1)
+
+
+COMMON_PARAMS = {
+    "hidden_layer_sizes": ([(), (3,), (4, 2), 2, [3]], [(0,), (-1,), (2.5,), "ab", (3, 0)]),
+    "activation": (["identity", "logistic", "tanh", "relu"], ["softmax", "RELU", 1]),
+    "alpha": ([0.0, 1e-4, 0.1, 10.0, 1e6], [-1.0, np.nan, np.inf, "1"]),
+    "l1_ratio": ([0.0, 0.5, 1.0], [-0.1, 1.5, np.nan]),
+    "dropout": ([0.0, 0.3, 0.9], [1.0, -0.1, np.nan, "a"]),
+    "input_dropout": ([0.0, 0.2], [1.0, -0.5]),
+    "dropconnect": ([0.0, 0.5], [1.0, -0.5]),
+    "noise_std": ([0.0, 0.1, 3.0], [-1.0, np.inf, np.nan]),
+    "max_norm": ([None, 0.5, 3.0], [0.0, -1.0, np.inf]),
+    "init": (
+        ["glorot_uniform", "he_normal", "lecun_uniform", _ones_init],
+        ["bogus", _bad_init, _nan_init],
+    ),
+    "optimizer": (
+        ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
+         "nadam", "adamw", "lbfgs"],
+        ["bogus", "Adam", 3],
+    ),
+    "learning_rate_init": (["auto", 1e-3, 0.1, 10.0], [0.0, -1.0, "fast", np.nan]),
+    "learning_rate": (["constant", "invscaling", "adaptive"], ["fast"]),
+    "power_t": ([0.0, 0.5], [-1.0]),
+    "batch_size": (["auto", 1, 7, 1000], [0, -3, 2.5, "big"]),
+    "max_iter": ([1, 2, 3], [0, -1, 1.5]),
+    "shuffle": ([True, False], ["yes"]),
+    "random_state": ([0, 1, 12345], ["seed", -1]),
+    "tol": ([0.0, 1e-4, 10.0], [-1.0]),
+    "n_iter_no_change": ([1, 2, 5], [0]),
+    "early_stopping": ([False, True], ["yes"]),
+    "validation_fraction": ([0.1, 0.5, 0.9], [0.0, 1.0, 1.5]),
+    "mc_samples": ([2, 3], [1, 0]),
+    "warm_start": ([False, True], [1.5]),
+}
+CLASSIFIER_PARAMS = {
+    **COMMON_PARAMS,
+    "scoring": (["loss", "accuracy", "neg_log_loss"], ["bogus"]),
+}
+REGRESSOR_PARAMS = {
+    **COMMON_PARAMS,
+    "scoring": (["loss", "neg_mean_squared_error", "neg_mean_absolute_error"], ["bogus"]),
+    "loss": (["squared_error", "poisson"], ["huber", None]),
+}
+
+MAGNITUDES = [1.0, 1e-30, 1e30, 1e6, 1e-6, 1e150]
+
+
+@dataclass
+class Case:
+    """One drawn case: the estimator, its data, and what is wrong with it."""
+
+    est: object
+    X: object
+    y: object
+    sample_weight: object
+    problems: set = field(default_factory=set)
+    maybe: set = field(default_factory=set)  # may be refused, naming one of these
+    description: dict = field(default_factory=dict)
+
+
+# -- the error-message check -------------------------------------------------
+
+# what a message may say to name a data problem
+DATA_WORDS = {
+    "X": [r"\bX\b"],
+    "y": [r"\by\b"],
+    "sample_weight": [r"\bsample_weight\b", r"\b[Ss]ample weights?\b"],
+    "n_samples": [r"\bn_samples\b", r"\bsamples?\b", r"sample\(s\)"],
+    "class": [r"\bclass(es)?\b", r"\blabels?\b"],
+    "feature": [r"\bn_features\b", r"\bfeatures?\b", r"feature\(s\)"],
+}
+
+
+def message_names(message, names):
+    """True if ``message`` names one of ``names`` (parameter names, or keys
+    of ``DATA_WORDS``)."""
+    for name in names:
+        patterns = DATA_WORDS.get(name, [rf"\b{re.escape(name)}\b"])
+        if any(re.search(p, message) for p in patterns):
+            return True
+    return False
+
+
+def test_message_names_helper():
+    assert message_names("The 'alpha' parameter of X must be ...", {"alpha"})
+    assert not message_names("The 'alpha' parameter must be ...", {"l1_ratio"})
+    assert message_names("Input X contains NaN.", {"X"})
+    assert not message_names("array must not contain infs", {"X", "y"})
+    assert message_names("needs at least 2 classes in y", {"class"})
+    assert not message_names("max_norm must be positive", {"max"})
+
+
+# -- strategies --------------------------------------------------------------
+
+
+def rarely(draw, one_in):
+    """True with probability ``1 / one_in`` (hypothesis would favour the
+    boundary of an integer range, so the coin comes from a drawn seed)."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    return np.random.default_rng(seed).random() < 1.0 / one_in
+
+
+def draw_params(draw, table, n_changed):
+    """Draw up to ``n_changed`` parameters; each is invalid with chance 1/20.
+
+    Returns ``(params, invalid_names)``. Every case keeps ``max_iter`` small.
+    """
+    names = sorted(table)
+    chosen = draw(st.lists(st.sampled_from(names), max_size=n_changed, unique=True))
+    params, invalid = {"max_iter": 2, "mc_samples": 2, "random_state": 0}, set()
+    params["hidden_layer_sizes"] = draw(st.sampled_from([(3,), (4, 2), ()]))
+    for name in chosen:
+        valid, bad = table[name]
+        if bad and rarely(draw, 20):
+            params[name] = draw(st.sampled_from(bad))
+            invalid.add(name)
+        else:
+            params[name] = draw(st.sampled_from(valid))
+    return params, invalid
+
+
+def draw_X(draw, n, d, rng, problems):
+    dtype = draw(st.sampled_from(["float64", "float32", "int64", "object", "list"]))
+    if rarely(draw, 12):
+        dtype = "str"
+    layout = draw(st.sampled_from(["dense", "dense", "csr", "csc"]))
+    magnitude = draw(st.sampled_from(MAGNITUDES))
+    X = rng.normal(size=(n, d)) * magnitude
+    if n and d and draw(st.booleans()):
+        X[rng.random((n, d)) < 0.5] = 0.0  # many zeros, as in sparse data
+    if n and d and rarely(draw, 6):
+        X[:] = X[0]  # all rows equal
+    bad_value = draw(st.sampled_from([np.nan, np.inf, -np.inf])) if rarely(draw, 10) else None
+    if bad_value is not None and X.size:
+        X[rng.integers(n), rng.integers(d)] = bad_value
+        problems.add("X")
+    if dtype == "float32":
+        with np.errstate(over="ignore"):
+            X = X.astype(np.float32)
+        if not np.isfinite(X).all():  # too large for float32
+            problems.add("X")
+    elif dtype == "int64":
+        X = np.nan_to_num(np.rint(X / magnitude * 100), nan=0, posinf=1, neginf=-1)
+        X = X.astype(np.int64)
+        problems.discard("X")
+    elif dtype == "object":
+        X = X.astype(object)
+    elif dtype == "str":
+        X = np.where(rng.random((n, d)) < 0.5, "a", "1.5").astype(object)
+        if X.size:
+            X.flat[0] = "a"
+            problems.add("X")
+        layout = "dense"
+    if layout != "dense" and dtype in ("object", "list"):
+        layout = "dense"
+    if layout == "csr":
+        X = sp.csr_matrix(X)
+    elif layout == "csc":
+        X = sp.csc_array(X)
+    elif dtype == "list":
+        X = X.tolist()
+    return X, {"X_dtype": dtype, "layout": layout, "magnitude": magnitude}
+
+
+def draw_sample_weight(draw, n, rng, problems):
+    kind = draw(st.sampled_from([None, "ones", "random", "integers", "some_zero", "huge"]))
+    if rarely(draw, 12):
+        kind = draw(st.sampled_from(["all_zero", "negative", "nan", "inf", "short"]))
+    if kind is None:
+        return None, kind
+    if kind == "short":
+        problems.add("sample_weight")
+        return np.ones(n + 1), kind
+    sw = {
+        "ones": np.ones(n),
+        "random": rng.uniform(0.1, 2.0, n),
+        "integers": rng.integers(0, 4, n).astype(float),
+        "some_zero": np.where(rng.random(n) < 0.5, 0.0, 1.0),
+        "all_zero": np.zeros(n),
+        "negative": -np.ones(n),
+        "nan": np.full(n, np.nan),
+        "inf": np.full(n, np.inf),
+        "huge": np.full(n, 1e300),
+    }[kind]
+    if n and (kind in ("negative", "nan", "inf") or not sw.sum() > 0):
+        problems.add("sample_weight")
+    return sw, kind
+
+
+def positive_weight_rows(sw, n):
+    return np.ones(n, bool) if sw is None or len(sw) != n else np.asarray(sw) > 0
+
+
+def early_stopping_impossible(X, y_rows, strata, sw):
+    """The validation split needs, in some stratum, two distinct rows of
+    positive weight (see ``skreg._split``)."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
+    n = X.shape[0]
+    keep = positive_weight_rows(sw, n)
+    rows = np.hstack([X, np.asarray(y_rows, float).reshape(n, -1)])[keep]
+    strata = np.asarray(strata)[keep]
+    for s in np.unique(strata):
+        if len(np.unique(rows[strata == s] + 0.0, axis=0)) >= 2:
+            return False
+    return True
+
+
+@st.composite
+def classifier_cases(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    params, invalid = draw_params(draw, CLASSIFIER_PARAMS, n_changed=6)
+    problems = set(invalid)
+    n = 0 if rarely(draw, 12) else draw(st.sampled_from([12, 30, 5, 1, 2, 3, 8, 20]))
+    d = 0 if rarely(draw, 12) else draw(st.sampled_from([3, 1, 2, 5]))
+    X, info = draw_X(draw, n, d, rng, problems)
+    kind = draw(st.sampled_from(["int", "str", "float", "bool", "multilabel", "column"]))
+    if rarely(draw, 10):
+        kind = draw(st.sampled_from(["continuous", "mixed", "nan"]))
+    n_classes = 1 if rarely(draw, 10) else int(rng.integers(2, 5))
+    labels = rng.permutation(np.arange(n) % n_classes)
+    if kind == "multilabel":
+        y = (rng.random((n, max(n_classes, 2))) < 0.5).astype(int)
+    elif kind == "str":
+        y = np.array(["cat", "dog", "emu", "fox"])[labels].astype(object)
+    elif kind == "float":
+        y = labels * 2.0 - 1.0
+    elif kind == "bool":
+        y = labels % 2 == 0
+    elif kind == "column":
+        y = labels[:, None]
+    elif kind == "continuous":
+        y = rng.normal(size=n)
+    elif kind == "mixed":
+        y = np.array([1, "a"] * n, dtype=object)[:n]
+    elif kind == "nan":
+        y = labels.astype(float)
+        if n:
+            y[0] = np.nan
+    else:
+        y = labels
+    single = y.ravel() if kind == "column" else y
+    if kind == "continuous" and n and len(np.unique(y)) > 0:
+        problems.add("class")
+    if kind in ("mixed", "nan") and n:
+        problems.update({"y", "class"})
+    if kind != "multilabel" and kind not in ("continuous", "mixed", "nan"):
+        if n and len(np.unique(single)) < 2:
+            problems.add("class")
+    if kind == "multilabel" and n and y.shape[1] < 2:
+        problems.add("class")
+    if n == 0:
+        problems.add("n_samples")
+    if d == 0:
+        problems.add("feature")
+    sw, sw_kind = draw_sample_weight(draw, n, rng, problems)
+
+    est = MLPClassifier(**params)
+    add_rule_problems(params, invalid, problems)
+    if params.get("early_stopping") is True and not problems:
+        strata = (
+            np.zeros(n) if kind == "multilabel"
+            else np.unique(single.astype(str), return_inverse=True)[1]
+        )
+        if early_stopping_impossible(X, np.unique(single.astype(str), return_inverse=True)[1]
+                                     if kind != "multilabel" else y, strata, sw):
+            problems.add("early_stopping")
+    maybe = set()
+    if params.get("early_stopping") is True and params.get("scoring") == "neg_log_loss":
+        # log loss is undefined on a validation set holding one class, which
+        # a small data set can give
+        maybe.add("scoring")
+    info.update(y_kind=kind, n=n, d=d, sample_weight=sw_kind, params=params)
+    return Case(est, X, y, sw, problems, maybe, info)
+
+
+@st.composite
+def regressor_cases(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    params, invalid = draw_params(draw, REGRESSOR_PARAMS, n_changed=6)
+    problems = set(invalid)
+    n = 0 if rarely(draw, 12) else draw(st.sampled_from([12, 30, 5, 1, 2, 3, 8, 20]))
+    d = 0 if rarely(draw, 12) else draw(st.sampled_from([3, 1, 2, 5]))
+    X, info = draw_X(draw, n, d, rng, problems)
+    kind = draw(st.sampled_from(["1d", "2d", "column", "constant", "int", "counts", "object"]))
+    if rarely(draw, 10):
+        kind = draw(st.sampled_from(["str", "nan", "inf"]))
+    magnitude = draw(st.sampled_from([1.0, 1e-30, 1e30, 1e6]))
+    y = rng.normal(size=n) * magnitude
+    if kind == "2d":
+        y = rng.normal(size=(n, 3)) * magnitude
+    elif kind == "column":
+        y = y[:, None]
+    elif kind == "constant":
+        y = np.full(n, 7.0 * magnitude)
+    elif kind == "int":
+        y = rng.integers(-5, 5, n)
+    elif kind == "counts":
+        y = rng.poisson(3.0, n).astype(float)
+    elif kind == "object":
+        y = y.astype(object)
+    elif kind == "str":
+        y = np.array(["a"] * n, dtype=object)
+        if n:
+            problems.add("y")
+    elif kind in ("nan", "inf"):
+        if n:
+            y[0] = np.nan if kind == "nan" else np.inf
+            problems.add("y")
+    if params.get("loss") == "poisson" and kind not in ("str", "nan"):
+        if n and np.any(np.asarray(y, dtype=float) < 0):
+            problems.add("y")
+    if n == 0:
+        problems.add("n_samples")
+    if d == 0:
+        problems.add("feature")
+    sw, sw_kind = draw_sample_weight(draw, n, rng, problems)
+    est = MLPRegressor(**params)
+    add_rule_problems(params, invalid, problems)
+    if params.get("early_stopping") is True and not problems:
+        if early_stopping_impossible(X, y, np.zeros(n), sw):
+            problems.add("early_stopping")
+    info.update(y_kind=kind, y_magnitude=magnitude, n=n, d=d, sample_weight=sw_kind,
+                params=params)
+    return Case(est, X, y, sw, problems, set(), info)
+
+
+def add_rule_problems(params, invalid, problems):
+    """Rules between parameters that are each valid (documented in the
+    estimators). Invalid values count as their defaults here."""
+
+    def value(name, default):
+        return default if name in invalid else params.get(name, default)
+
+    hidden = value("hidden_layer_sizes", (100,))
+    n_hidden = 1 if isinstance(hidden, int) else len(hidden)
+    if n_hidden == 0 and (value("dropout", 0) or value("max_norm", None) is not None):
+        problems.update({"dropout", "max_norm", "hidden_layer_sizes"})
+    if value("optimizer", "adam") == "lbfgs":
+        noisy = {name for name in NOISE_PARAMS if value(name, 0)}
+        if noisy:
+            problems.update(noisy | {"optimizer", "lbfgs"})
+        if value("l1_ratio", 0) > 0 and value("alpha", 1e-4) > 0:
+            problems.update({"l1_ratio", "optimizer", "lbfgs"})
+
+
+# -- running a case ----------------------------------------------------------
+
+NON_FINITE = "The predictions are NaN or infinite"
+TOLERATED = []  # cases whose predictions overflowed, with both warnings given
+
+
+def diverged(caught):
+    return any(
+        issubclass(w.category, ConvergenceWarning) and "diverged" in str(w.message)
+        for w in caught
+    )
+
+
+def check_warnings(caught, case):
+    bad = [
+        w for w in caught
+        if not issubclass(w.category, ALLOWED_WARNINGS)
+        and not str(w.message).startswith(NON_FINITE)  # checked by check_finite
+    ]
+    assert not bad, (
+        f"unexpected warnings {[(w.category.__name__, str(w.message)) for w in bad]} "
+        f"for {case.description}"
+    )
+
+
+def check_finite(case, fit_diverged, predict):
+    """Predictions are finite, or else the prediction warns that they are not
+    (the network's output overflows: data far too large for it, or a training
+    that diverged)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = predict()
+    first = out[0] if isinstance(out, tuple) else out
+    if not np.all(np.isfinite(first)):
+        warned = any(str(w.message).startswith(NON_FINITE) for w in caught)
+        assert warned, f"silent non-finite predictions {first} for {case.description}"
+        TOLERATED.append((fit_diverged, case.description))
+    for w in caught:  # hand them on to the case's record
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out
+
+
+def check_predictions(est, case, fit_diverged):
+    X = case.X
+    n = len(X) if isinstance(X, list) else X.shape[0]
+    y = np.asarray(case.y)
+
+    def finite(predict):
+        return check_finite(case, fit_diverged, predict)
+
+    if isinstance(est, MLPClassifier):
+        proba = finite(lambda: est.predict_proba(X))
+        assert proba.shape == (n, len(est.classes_))
+        log_proba = finite(lambda: est.predict_log_proba(X))
+        if np.all(np.isfinite(log_proba)):
+            assert np.all((proba >= 0) & (proba <= 1))
+            np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-4, atol=1e-12)
+            if not est._multilabel:
+                np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+        pred = est.predict(X)
+        if est._multilabel:
+            assert pred.shape == y.shape
+        else:
+            assert pred.shape == (n,)
+            assert np.isin(pred, est.classes_).all()
+        if est.dropout or est.input_dropout or est.dropconnect:
+            mc = finite(lambda: est.predict_proba(X, mc_dropout=True))
+            assert mc.shape == proba.shape
+    else:
+        pred = finite(lambda: est.predict(X))
+        expected = (n,) if y.ndim == 1 else (n, y.shape[1])
+        assert pred.shape == expected
+        if np.any(est.dropout) or est.input_dropout or est.dropconnect:
+            mean, std = finite(lambda: est.predict(X, return_std=True))
+            assert mean.shape == std.shape == expected
+            assert not np.any(std < 0)
+    assert all(np.isfinite(W).all() for W in est.coefs_ + est.intercepts_)
+    # a prediction on a different number of features is refused by name
+    X_wide = sp.hstack([X, X[:, :1]]) if sp.issparse(X) else np.hstack(
+        [np.asarray(X, dtype=float), np.zeros((n, 1))]
+    )
+    with pytest.raises(ValueError) as info:
+        est.predict(X_wide)
+    assert message_names(str(info.value), {"feature", "X"}), info.value
+
+
+def run_case(case):
+    est = case.est
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est.fit(case.X, case.y, sample_weight=case.sample_weight)
+        except (ValueError, TypeError) as exc:
+            problems = case.problems | case.maybe
+            assert problems, f"valid case refused: {exc!r} for {case.description}"
+            assert message_names(str(exc), problems), (
+                f"message {str(exc)!r} names none of {problems} for {case.description}"
+            )
+            check_warnings(caught, case)
+            return
+        assert not case.problems, (
+            f"expected an error about {case.problems}; fit succeeded for "
+            f"{case.description}"
+        )
+        fit_diverged = diverged(caught)
+        check_predictions(est, case, fit_diverged)
+        if est._optimizer_object().is_stochastic:
+            est.partial_fit(case.X, case.y, sample_weight=case.sample_weight)
+            check_predictions(est, case, fit_diverged or diverged(caught))
+        check_warnings(caught, case)
+
+
+@FAST
+@given(case=classifier_cases())
+def test_fuzz_classifier(case):
+    run_case(case)
+
+
+@FAST
+@given(case=regressor_cases())
+def test_fuzz_regressor(case):
+    run_case(case)
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(case=classifier_cases())
+def test_fuzz_classifier_thorough(case):
+    run_case(case)
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(case=regressor_cases())
+def test_fuzz_regressor_thorough(case):
+    run_case(case)
