@@ -173,10 +173,10 @@ class LossCurveDisplay:
         (self.line_,) = ax.plot(epochs, self.loss_curve, **{"label": label, **(line_kw or {})})
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
+        ax.xaxis.get_major_locator().set_params(integer=True)
 
         self.validation_line_ = None
         self.ax_validation_ = None
-        handles = [self.line_]
         if self.validation_scores is not None:
             kw = {"color": "tab:orange", **(validation_kw or {})}
             if self.score_name == "loss":
@@ -191,7 +191,6 @@ class LossCurveDisplay:
             (self.validation_line_,) = self.ax_validation_.plot(
                 np.arange(1, len(values) + 1), values, **kw
             )
-            handles.append(self.validation_line_)
 
         self.best_line_ = None
         if self.best_epoch is not None:
@@ -199,7 +198,11 @@ class LossCurveDisplay:
                   "label": f"best epoch ({self.best_epoch}), weights kept",
                   **(best_kw or {})}
             self.best_line_ = ax.axvline(self.best_epoch, **kw)
-            handles.append(self.best_line_)
+        # every labelled curve on ax, so that several displays can share it,
+        # and the validation curve when it has its own axis
+        handles = ax.get_legend_handles_labels()[0]
+        if self.ax_validation_ is not None and self.ax_validation_ is not ax:
+            handles.append(self.validation_line_)
         ax.legend(handles=handles, loc="best")
         self.ax_ = ax
         self.figure_ = ax.figure

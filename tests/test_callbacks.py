@@ -123,6 +123,36 @@ def test_a_callback_can_stop_training():
     assert len(rec.hooks("begin")) == len(rec.hooks("end")) == 3
 
 
+class StopBelow:
+    """The callback of the user guide (docs/user_guide/progress.rst)."""
+
+    def __init__(self, threshold):
+        self.threshold = threshold
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        return (context.task_name == "epoch" and fitted_estimator is not None
+                and fitted_estimator.loss_curve_[-1] < self.threshold)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_user_guide_callback_stops_below_a_loss(optimizer):
+    y = Y_REG / Y_REG.std()
+    est = MLPRegressor((16,), optimizer=optimizer, learning_rate_init=0.01, max_iter=300,
+                       tol=0.0, random_state=0)
+    est.set_callbacks(StopBelow(0.05)).fit(X_REG, y)
+    assert est.loss_curve_[-1] < 0.05 <= min(est.loss_curve_[:-1])
+    assert est.n_iter_ < 300
+
+
 def test_early_stopping_epochs_and_restored_weights():
     rec = Recorder()
     est = MLPClassifier(

@@ -102,6 +102,12 @@ def test_loss_curve_display_without_validation_and_in_a_pipeline():
     assert display.ax_ is ax and display.figure_ is fig
     assert_allclose(display.line_.get_ydata(), pipe[-1].loss_curve_)
     assert display.validation_line_ is None and display.best_line_ is None
+    # a second display on the same axes: both curves in the legend
+    other = MLPRegressor((8,), max_iter=5, random_state=1).fit(X_REG, Y_REG)
+    second = LossCurveDisplay.from_estimator(other, ax=ax, name="other")
+    assert_allclose(second.line_.get_ydata(), other.loss_curve_)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["MLPRegressor training loss", "other training loss"]
     # the constructor and plot work on their own, too
     again = LossCurveDisplay(loss_curve=[3.0, 2.0, 1.5]).plot(line_kw={"color": "red"})
     assert again.line_.get_color() == "red"

@@ -1,0 +1,110 @@
+"""
+=====================================
+Dropout, L2, or both, on noisy digits
+=====================================
+
+A network with 256 hidden units trained on 300 handwritten digits, a fifth of
+whose labels were replaced by random ones, can memorize the training set,
+wrong labels included. We train it without regularization, with an L2
+penalty (``alpha``), with dropout on the hidden layer, and with both, and
+follow the training and validation losses epoch by epoch.
+
+Regularizers pay off when there are few samples per parameter or noisy
+labels, as here; on clean, plentiful data their effect is often within the
+seed-to-seed spread (see :ref:`regularizers`). The comparison uses paired
+seeds: each configuration starts from the same initial weights.
+"""
+
+# %%
+# Data: a small digits subset with label noise
+# --------------------------------------------
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from skreg import MLPClassifier
+
+X, y = load_digits(return_X_y=True)
+X = X / 16.0  # pixel intensities in [0, 1]
+X_train, X_val, y_train, y_val = train_test_split(
+    X, y, train_size=300, test_size=600, stratify=y, random_state=0
+)
+rng = np.random.default_rng(0)
+noisy = rng.random(len(y_train)) < 0.2
+y_train = y_train.copy()
+y_train[noisy] = rng.integers(0, 10, noisy.sum())
+print(f"{noisy.sum()} of {len(y_train)} training labels randomized")
+
+# %%
+# Training with a curve per epoch
+# -------------------------------
+# ``partial_fit`` runs one epoch per call, so we can score both sets after
+# each epoch. (With ``early_stopping=True`` the estimator would track a
+# validation score by itself, see :ref:`early_stopping`.)
+
+CONFIGS = {
+    "no regularization": {},
+    "L2 (alpha=0.01)": {"alpha": 1e-2},
+    "dropout 0.5": {"dropout": 0.5},
+    "L2 + dropout": {"alpha": 1e-2, "dropout": 0.5},
+}
+N_EPOCHS = 100
+classes = np.arange(10)
+
+
+def log_loss(model, X, y):
+    proba = model.predict_proba(X)
+    return -np.mean(np.log(proba[np.arange(len(y)), y]))
+
+
+def train(params, seed):
+    model = MLPClassifier(
+        hidden_layer_sizes=(256,),
+        learning_rate_init=1e-2,
+        batch_size=50,
+        random_state=seed,
+        **params,
+    )
+    train_loss, val_loss = [], []
+    for _ in range(N_EPOCHS):
+        model.partial_fit(X_train, y_train, classes=classes)
+        train_loss.append(log_loss(model, X_train, y_train))
+        val_loss.append(log_loss(model, X_val, y_val))
+    return model, train_loss, val_loss
+
+
+results = {name: [train(params, seed) for seed in range(3)] for name, params in CONFIGS.items()}
+
+# %%
+# Curves (seed 0)
+# ---------------
+# Without regularization the training loss keeps falling while the
+# validation loss turns up after a few epochs: the network is fitting the
+# random labels. The penalty keeps the weights small enough that the wrong
+# labels cannot be memorized; dropout slows the memorization down.
+
+fig, axes = plt.subplots(1, 4, figsize=(12, 3.4), sharey=True)
+epochs = np.arange(1, N_EPOCHS + 1)
+for ax, (name, runs) in zip(axes, results.items()):
+    _, train_loss, val_loss = runs[0]
+    ax.plot(epochs, train_loss, label="training")
+    ax.plot(epochs, val_loss, label="validation")
+    ax.set_title(name)
+    ax.set_xlabel("epoch")
+axes[0].set_ylabel("log loss")
+axes[0].legend()
+fig.tight_layout()
+
+# %%
+# Validation accuracy over three paired seeds
+# -------------------------------------------
+
+print(f"{'':20}  {'seed 0':>7} {'seed 1':>7} {'seed 2':>7}  {'mean':>6}")
+for name, runs in results.items():
+    accuracies = [model.score(X_val, y_val) for model, _, _ in runs]
+    print(f"{name:20}  " + " ".join(f"{a:7.3f}" for a in accuracies)
+          + f"  {np.mean(accuracies):6.3f}")
+
+plt.show()
