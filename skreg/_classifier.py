@@ -136,10 +136,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         if mc_dropout:
             passes = mc_raw_outputs(self, X)
+            warn_if_not_finite(np.concatenate(passes, axis=1))
             with np.errstate(invalid="ignore"):
-                proba = np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
-            warn_if_not_finite(proba)
-            return proba
+                return np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
         return self._probabilities_from_raw(self._raw_output(X))
 
     def predict_log_proba(self, X):

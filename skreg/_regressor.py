@@ -172,7 +172,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                 # float64 sums: the squares of float32 outputs overflow early
                 mean = passes.mean(axis=0, dtype=np.float64).astype(passes.dtype)
                 std = passes.std(axis=0, dtype=np.float64).astype(passes.dtype)
-            warn_if_not_finite(mean)
+            warn_if_not_finite(np.hstack([mean.reshape(len(mean), -1), std.reshape(len(std), -1)]))
             return self._shape_output(mean), self._shape_output(std)
         z = self._raw_output(X, warn=False)
         with np.errstate(over="ignore"):
