@@ -240,6 +240,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                     "to give exact zeros; optimizer='lbfgs' cannot take it. Use "
                     "optimizer='adam' (or another stochastic optimizer), or l1_ratio=0."
                 )
+            if self.max_norm is not None:
+                raise ValueError(
+                    "max_norm is applied after each stochastic step; optimizer='lbfgs' "
+                    "takes none and would ignore it. Use a stochastic optimizer such "
+                    "as 'adam', or max_norm=None."
+                )
         lr = self.learning_rate_init
         if lr == "auto":
             lr = optimizer.default_learning_rate

@@ -394,6 +394,8 @@ def add_rule_problems(params, invalid, problems):
         problems.update({"dropout", "max_norm", "hidden_layer_sizes"})
     if value("optimizer", "adam") == "lbfgs":
         noisy = {name for name in NOISE_PARAMS if value(name, 0)}
+        if value("max_norm", None) is not None:
+            noisy.add("max_norm")
         if noisy:
             problems.update(noisy | {"optimizer", "lbfgs"})
         if value("l1_ratio", 0) > 0 and value("alpha", 1e-4) > 0:
