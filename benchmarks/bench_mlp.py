@@ -321,21 +321,24 @@ class LineTimer:
             print(f"  {100 * t / total:5.1f}%  {t:7.3f} s  {os.path.basename(fname)}:{line:<4} {src[:70]}")
 
 
-def profile_epoch(quick, which="wide32"):
-    """Line timing of skreg fitting one epoch of a workload (wide float32 by default)."""
+def profile_fit(quick, which="wide32"):
+    """Line timing of skreg fitting a workload: one epoch of the wide ones,
+    the whole fit for digits (where the per-fit and per-batch overheads are
+    the story)."""
     import os
 
     import skreg
 
     w = next(w for w in workloads(quick) if w["name"] == which)
+    epochs = w["epochs"] if which == "digits" else 1
     X, y = w["data"]()
-    make_skreg({**w, "epochs": 1}, **w.get("extra", {})).fit(X, y)  # warm-up
-    est = make_skreg({**w, "epochs": 1}, **w.get("extra", {}))
+    make = lambda: make_skreg({**w, "epochs": epochs}, **w.get("extra", {}))  # noqa: E731
+    make().fit(X, y)  # warm-up
     start = time.perf_counter()
-    est.fit(X, y)
-    print(f"{which}: one epoch, untraced: {time.perf_counter() - start:.3f} s")
+    make().fit(X, y)
+    print(f"{which}: {epochs} epoch(s), untraced: {time.perf_counter() - start:.3f} s")
     timer = LineTimer(os.path.dirname(skreg.__file__))
-    est = make_skreg({**w, "epochs": 1}, **w.get("extra", {}))
+    est = make()
     timer.run(lambda: est.fit(X, y))
     timer.report()
 
@@ -346,7 +349,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=None, help="alternating repeats")
     parser.add_argument("--only", nargs="*", help="workload names to run")
     parser.add_argument("--profile", nargs="?", const="wide32", default=None,
-                        help="line timing of one skreg epoch of a workload (default wide32)")
+                        help="line timing of skreg on a workload (default wide32: one epoch)")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit BLAS threads (threadpoolctl); default: numpy's own")
     args = parser.parse_args(argv)
@@ -356,7 +359,7 @@ def main(argv=None):
 
         threadpoolctl.threadpool_limits(args.threads)
     if args.profile:
-        profile_epoch(args.quick, args.profile)
+        profile_fit(args.quick, args.profile)
         return 0
     repeats = args.repeats or (2 if args.quick else 7)
     print_header(repeats)

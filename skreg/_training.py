@@ -10,6 +10,7 @@ Per mini-batch, data flows one way::
 
 import math
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,6 +20,10 @@ from sklearn.exceptions import ConvergenceWarning
 from .constraints import apply_max_norm
 from .network import Workspace, forward, pack, unpack
 from .noise import layer_masks, perturb_inputs
+from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Momentum, Nadam, Nesterov, RMSprop
+
+# update rules that act on each coordinate alone, whatever the array's shape
+_ELEMENTWISE_OPTIMIZERS = (SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSprop, Adam, Nadam, AdamW)
 
 
 def _diverged_message(est):
@@ -52,6 +57,7 @@ class Trainer:
         self.n_layers = len(est.coefs_)
         self.workspace = None
         self._noisy_layers = any(cfg.dropout) or bool(cfg.dropconnect)
+        self._flat = None
 
     # -- shared pieces -------------------------------------------------------
     @property
@@ -66,6 +72,88 @@ class Trainer:
         if ws is None or ws.dtype != dtype:
             ws = self.workspace = Workspace(coefs, dtype)
         return ws
+
+    def _flatten(self, ws):
+        """Make the parameters and the optimizer state views of one contiguous
+        buffer each, laid out like ``ws.flat_grads``, so that an elementwise
+        update rule takes one pass over a long vector instead of one per
+        array (what matters for small networks). Return the flat segments the
+        loop updates, or None where the update rule is not known to be
+        elementwise (a user's optimizer class) or the dtypes differ.
+        """
+        est, opt = self.est, self.cfg.optimizer
+        if type(opt) not in _ELEMENTWISE_OPTIMIZERS:
+            return None
+        params = self.params
+        state = est._optimizer_state
+        groups = [params] + [state[name] for name in opt.slots]
+        for group in groups:
+            if len(group) != len(params) or any(
+                a.dtype != ws.dtype or a.shape != p.shape for a, p in zip(group, params)
+            ):
+                return None
+        n_w = ws.n_weights
+        split = type(opt) is AdamW  # the one rule that treats weights and biases apart
+
+        def flat(arrays):
+            buf = np.empty(ws.n_params, ws.dtype)
+            views = ws.param_views(buf)
+            for view, a in zip(views, arrays):
+                view[...] = a
+            return buf, views
+
+        def segments(buf):
+            return [buf[:n_w], buf[n_w:]] if split else [buf]
+
+        buf, views = flat(params)
+        est.coefs_, est.intercepts_ = views[: self.n_layers], views[self.n_layers :]
+        flat_state = {"t": state["t"]}
+        for name in opt.slots:
+            slot_buf, state[name] = flat(state[name])
+            flat_state[name] = segments(slot_buf)
+        return SimpleNamespace(
+            params=segments(buf),
+            grads=segments(ws.flat_grads),
+            state=flat_state,
+            is_weight=[True, False] if split else [True],
+            weights=buf[:n_w],
+            weight_grads=ws.flat_grads[:n_w],
+            n_weights=n_w,
+        )
+
+    def _update(self, coef_grads, intercept_grads, lr):
+        """Penalty gradient, optimizer step and L1 prox on all parameters."""
+        est, cfg = self.est, self.cfg
+        penalty = cfg.penalty
+        with_prox = bool(penalty.l1_strength)
+        flat = self._flat
+        if flat is None:
+            self._add_penalty_gradient(coef_grads)
+            steps = cfg.optimizer.update(
+                self.params,
+                coef_grads + intercept_grads,
+                est._optimizer_state,
+                lr,
+                cfg.is_weight,
+                return_steps=with_prox,
+            )
+            if with_prox:
+                for W, step in zip(est.coefs_, steps):
+                    penalty.prox(W, step)
+            return
+        if penalty.l2_strength:
+            penalty.add_gradient(flat.weights, flat.weight_grads)
+        state = est._optimizer_state
+        flat.state["t"] = state["t"]
+        steps = cfg.optimizer.update(
+            flat.params, flat.grads, flat.state, lr, flat.is_weight, return_steps=with_prox
+        )
+        state["t"] = flat.state["t"]
+        if with_prox:
+            step = steps[0]
+            if np.ndim(step):
+                step = step[: flat.n_weights]
+            penalty.prox(flat.weights, step)
 
     def _loss_and_delta(self, Y, z, sample_weight, normalizer):
         """Weighted data-loss sum and ``dJ/dz``; overwrites ``z``."""
@@ -106,19 +194,7 @@ class Trainer:
         coef_grads, intercept_grads = ws.backward(
             coefs, delta, est.activation, unit_masks, weight_masks
         )
-        self._add_penalty_gradient(coef_grads)
-        with_prox = bool(cfg.penalty.l1_strength)
-        steps = cfg.optimizer.update(
-            self.params,
-            coef_grads + intercept_grads,
-            est._optimizer_state,
-            lr,
-            cfg.is_weight,
-            return_steps=with_prox,
-        )
-        if with_prox:
-            for W, step in zip(coefs, steps):
-                cfg.penalty.prox(W, step)
+        self._update(coef_grads, intercept_grads, lr)
         if cfg.max_norm is not None:
             for W in coefs[:-1]:
                 apply_max_norm(W, cfg.max_norm)
@@ -165,6 +241,7 @@ class Trainer:
     def fit_stochastic(self, X, Y, sample_weight, keys, n_epochs, monitor, validation):
         """Run up to ``n_epochs`` epochs; return why training ended."""
         est, cfg = self.est, self.cfg
+        self._flat = self._flatten(self._workspace(X))
         snapshot = [np.empty_like(p) for p in self.params]
         for _ in range(n_epochs):
             for old, p in zip(snapshot, self.params):

@@ -131,12 +131,27 @@ class Workspace:
     def __init__(self, coefs, dtype):
         self.dtype = np.dtype(dtype)
         self.shapes = [W.shape for W in coefs]
-        self.coef_grads = [np.empty(shape, self.dtype) for shape in self.shapes]
-        self.intercept_grads = [np.empty(shape[1], self.dtype) for shape in self.shapes]
+        self.param_shapes = self.shapes + [(shape[1],) for shape in self.shapes]
+        self.n_params = sum(int(np.prod(shape)) for shape in self.param_shapes)
+        self.n_weights = sum(fan_in * fan_out for fan_in, fan_out in self.shapes)
+        # the gradients of all parameters (weights first) in one buffer
+        self.flat_grads = np.empty(self.n_params, self.dtype)
+        grads = self.param_views(self.flat_grads)
+        self.coef_grads = grads[: len(coefs)]
+        self.intercept_grads = grads[len(coefs) :]
         self.masked_coefs = [None] * len(coefs)
         self.inputs = [None] * len(coefs)
         self._by_rows = {}
         self._rows = None
+
+    def param_views(self, flat):
+        """Views of the vector ``flat`` shaped like the weights, then the biases."""
+        views, start = [], 0
+        for shape in self.param_shapes:
+            size = int(np.prod(shape))
+            views.append(flat[start : start + size].reshape(shape))
+            start += size
+        return views
 
     def _buffers(self, n_rows):
         bufs = self._by_rows.get(n_rows)
