@@ -3,11 +3,12 @@
 Some pages of the user guide fold in Markdown notes kept next to the code
 (the optimizer table, the regularizer notes, the benchmark results). The path
 is relative to the documentation's source folder. When the file exists it is
-parsed with MyST; its headings are shifted down by ``:heading-offset:`` levels
-(default 1) so that its title nests under the section that includes it. When
-it does not exist, the directive's content (reStructuredText) is used instead.
+parsed with MyST, whose headings nest under the section that includes it
+(``:heading-offset: n`` shifts them down ``n`` more levels). When it does not
+exist, the directive's content (reStructuredText) is used instead.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -46,16 +47,19 @@ class OptionalMarkdownInclude(SphinxDirective):
             return []
         self.env.note_dependency(str(source))
         text = shift_headings(
-            source.read_text(encoding="utf-8"), self.options.get("heading-offset", 1)
+            source.read_text(encoding="utf-8"), self.options.get("heading-offset", 0)
         )
         # MyST parses the (shifted) copy through docutils' own include directive
         copy = Path(self.env.doctreedir, "optional_include", source.name)
         copy.parent.mkdir(parents=True, exist_ok=True)
         if not copy.is_file() or copy.read_text(encoding="utf-8") != text:
             copy.write_text(text, encoding="utf-8")
+        # Sphinx reads an absolute include path as relative to the source
+        # folder, so give it the path relative to this document
+        source_file = self.get_source_info()[0]
+        relative = os.path.relpath(copy, os.path.dirname(source_file))
         self.state_machine.insert_input(
-            [f".. include:: {copy}", "   :parser: myst_parser.sphinx_"],
-            self.get_source_info()[0],
+            [f".. include:: {relative}", "   :parser: myst_parser.sphinx_"], source_file
         )
         return []
 
