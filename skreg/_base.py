@@ -370,6 +370,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             self._learning_rate = cfg.learning_rate
         elif self.coefs_[0].shape[0] != X.shape[1] or self.n_outputs_ != Y.shape[1]:
             raise ValueError("X or y do not match the shape of the fitted network.")
+        else:
+            fitted = [W.shape[1] for W in self.coefs_[:-1]]
+            if fitted != hidden:
+                raise ValueError(
+                    f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from the "
+                    f"fitted network's hidden layers {tuple(fitted)}, which partial_fit "
+                    "and warm_start continue. Use warm_start=False for a new network."
+                )
+            if set(self._optimizer_state) != set(cfg.optimizer.init_state([])):
+                # the optimizer was changed: its state starts afresh
+                self._optimizer_state = cfg.optimizer.init_state(
+                    self.coefs_ + self.intercepts_
+                )
         self.out_activation_ = self._make_loss().out_activation
 
         schedule = LearningRateSchedule(

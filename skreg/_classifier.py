@@ -63,6 +63,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                         f"1 class: {labels.tolist()}."
                     )
                 self.classes_ = labels
+        elif self._multilabel != (type_of_target(y) == "multilabel-indicator"):
+            kind = "a multilabel indicator matrix" if self._multilabel else "one label per row"
+            raise ValueError(f"y must be {kind}, as in the first fit of this model.")
+        elif classes is not None and not self._multilabel and not np.array_equal(
+            np.unique(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} differs from the classes "
+                f"{self.classes_.tolist()} of the first call to partial_fit."
+            )
         if self._multilabel:
             return np.asarray(y, dtype=np.float64), None
         y = np.ravel(y)

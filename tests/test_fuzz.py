@@ -514,6 +514,129 @@ def run_case(case):
         check_warnings(caught, case)
 
 
+# -- continuing a fitted model -------------------------------------------------
+
+CHANGES = {
+    # change: (what is wrong with it, or an empty set)
+    "none": set(),
+    "one_row": set(),
+    "float32": set(),
+    "sparse": set(),
+    "optimizer": set(),
+    "more_features": {"feature", "X"},
+    "hidden_layer_sizes": {"hidden_layer_sizes"},
+    "all_zero_weights": {"sample_weight"},
+    "new_label": {"class"},  # classifier: a label outside classes_; regressor: 2 outputs
+    "label_kind": {"y"},  # classifier: multilabel <-> one label per row
+    "classes": {"class"},  # classifier, partial_fit: other classes than the first call
+}
+
+
+@st.composite
+def incremental_cases(draw):
+    """A model fitted once (``fit`` with ``warm_start=True`` or ``partial_fit``),
+    then continued with one change."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    is_classifier = draw(st.booleans())
+    method = draw(st.sampled_from(["partial_fit", "fit"]))
+    multilabel = is_classifier and draw(st.booleans())
+    optimizer = draw(st.sampled_from(COMMON_PARAMS["optimizer"][0][:-1]))  # not lbfgs
+    hidden = draw(st.sampled_from([(4,), (3, 2)]))
+    regularizer = draw(st.sampled_from(
+        [{}, {"dropout": 0.2}, {"alpha": 0.1, "l1_ratio": 0.5}, {"noise_std": 0.1},
+         {"max_norm": 1.0, "dropconnect": 0.2}]
+    ))
+    Est = MLPClassifier if is_classifier else MLPRegressor
+    est = Est(hidden, optimizer=optimizer, max_iter=2, warm_start=True, random_state=0,
+              **regularizer)
+    n = draw(st.sampled_from([12, 5, 30]))
+    X = rng.normal(size=(n, 3))
+    if multilabel:
+        y = np.column_stack([np.arange(n) % 2, (np.arange(n) // 2) % 2])
+    elif is_classifier:
+        y = np.arange(n) % 3
+    else:
+        y = rng.normal(size=n)
+    change = draw(st.sampled_from(sorted(CHANGES)))
+    if not is_classifier and change in ("label_kind", "classes"):
+        change = "none"
+    if change == "classes" and (method == "fit" or multilabel):
+        change = "none"
+    return est, method, X, y, change, multilabel
+
+
+def continue_with_change(est, method, X, y, change, multilabel):
+    """The second call's arguments after applying ``change``."""
+    n = X.shape[0]
+    kwargs = {}
+    if change == "one_row":
+        X, y = X[:1], y[:1]
+    elif change == "float32":
+        X = X.astype(np.float32)
+    elif change == "sparse":
+        X = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
+    elif change == "optimizer":
+        est.set_params(optimizer="adagrad" if est.optimizer != "adagrad" else "rmsprop")
+    elif change == "more_features":
+        X = np.hstack([X, X[:, :1]])
+    elif change == "hidden_layer_sizes":
+        est.set_params(hidden_layer_sizes=(5,))
+    elif change == "all_zero_weights":
+        kwargs["sample_weight"] = np.zeros(n)
+    elif change == "new_label":
+        if isinstance(est, MLPRegressor):
+            y = np.column_stack([y, y])
+        elif multilabel:
+            y = np.column_stack([y, y[:, :1]])
+        else:
+            y = y.copy()
+            y[0] = 7
+    elif change == "label_kind":
+        y = y[:, 0] if multilabel else np.column_stack([y % 2, y // 2])
+    elif change == "classes":
+        kwargs["classes"] = [0, 1, 2, 3]
+    return X, y, kwargs
+
+
+def run_incremental_case(est, method, X, y, change, multilabel):
+    first_kwargs = {}
+    if method == "partial_fit" and isinstance(est, MLPClassifier) and not multilabel:
+        first_kwargs["classes"] = np.unique(y)
+    description = dict(est=est, method=method, change=change)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        getattr(est, method)(X, y, **first_kwargs)
+        X2, y2, kwargs = continue_with_change(est, method, X, y, change, multilabel)
+        problems = CHANGES[change]
+        if change == "new_label" and isinstance(est, MLPClassifier) and multilabel:
+            problems = {"X", "y"}  # one more label column: another output shape
+        if change == "new_label" and isinstance(est, MLPRegressor):
+            problems = {"X", "y"}
+        try:
+            getattr(est, method)(X2, y2, **kwargs)
+        except (ValueError, TypeError) as exc:
+            assert problems, f"valid continuation refused: {exc!r} for {description}"
+            assert message_names(str(exc), problems), (str(exc), problems, description)
+        else:
+            assert not problems, f"expected an error about {problems} for {description}"
+            case = Case(est, X2, y2, None, set(), set(), description)
+            check_predictions(est, case, diverged(caught))
+    check_warnings(caught, Case(est, X, y, None, set(), set(), description))
+
+
+@FAST
+@given(case=incremental_cases())
+def test_fuzz_continued_fits(case):
+    run_incremental_case(*case)
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(case=incremental_cases())
+def test_fuzz_continued_fits_thorough(case):
+    run_incremental_case(*case)
+
+
 @FAST
 @given(case=classifier_cases())
 def test_fuzz_classifier(case):
