@@ -242,3 +242,44 @@ def test_negative_noise_std_raises_naming_it():
     X, y = _regression_data()
     with pytest.raises(ValueError, match="noise_std"):
         MLPRegressor((8,), noise_std=-0.1, max_iter=5).fit(X, y)
+
+
+# -- gradients through the masks ---------------------------------------------------------
+def test_masked_backward_matches_finite_differences():
+    """With fixed dropout and DropConnect masks, ``backward`` is the gradient
+    of the masked network's loss 1/2 ||z - Y||^2 (central differences)."""
+    from skreg.network import backward, forward
+
+    rng = np.random.default_rng(13)
+    sizes = [4, 6, 5, 2]
+    coefs = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    intercepts = [rng.normal(size=b) for b in sizes[1:]]
+    X, Y = rng.normal(size=(7, 4)), rng.normal(size=(7, 2))
+    keys = _keys(7)
+    unit_masks, weight_masks = layer_masks(coefs, keys, [0.5, 0.3], 0.4, rng)
+    assert all(m is not None for m in unit_masks + weight_masks)
+
+    def loss():
+        z = forward(coefs, intercepts, X, "tanh", unit_masks, weight_masks).raw_output
+        return 0.5 * np.sum((z - Y) ** 2)
+
+    result = forward(coefs, intercepts, X, "tanh", unit_masks, weight_masks)
+    delta = result.raw_output - Y
+    coef_grads, intercept_grads = backward(
+        coefs, result, delta, "tanh", unit_masks, weight_masks
+    )
+    h = 1e-6
+    for params, grads in ((coefs, coef_grads), (intercepts, intercept_grads)):
+        for p, g in zip(params, grads):
+            numeric = np.zeros_like(p)
+            for idx in np.ndindex(p.shape):
+                old = p[idx]
+                p[idx] = old + h
+                up = loss()
+                p[idx] = old - h
+                down = loss()
+                p[idx] = old
+                numeric[idx] = (up - down) / (2 * h)
+            np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8)
+    # a dropped weight gets no gradient
+    assert np.all(coef_grads[0][weight_masks[0] == 0] == 0)

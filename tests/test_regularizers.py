@@ -48,6 +48,7 @@ def test_l1_zeroes_most_first_layer_weights_and_uninformative_features():
     X_tr, X_te, y_tr, y_te, informative = _sparse_regression()
     model = _sparse_model(l1_ratio=1.0).fit(X_tr, y_tr)
     # measured: sparsity_ = [0.978, 0.469], R^2 = 0.999, 35 of 35 rows zeroed
+    # (l1_ratio=0: sparsity_ = [0.0, 0.0], R^2 = 0.986)
     assert model.sparsity_[0] > 0.5
     assert model.sparsity_[0] == np.mean(model.coefs_[0] == 0.0)
     assert model.score(X_te, y_te) > 0.9
@@ -118,7 +119,8 @@ def test_weights_shrink_monotonically_as_alpha_grows(optimizer, l1_ratio):
         )
         for alpha in ALPHAS
     ]
-    # measured (adam, l1_ratio=0): 4.08, 3.96, 3.19, 2.01, 1.20
+    # measured: lbfgs 3.87, 2.39, 1.46, 1.34, 0.14; adam 4.08, 3.96, 3.49, 2.50, 1.80;
+    # adam with l1_ratio=0.5 4.08, 3.80, 2.89, 1.35, 0.0
     assert np.all(np.diff(norms) < 0), norms
     assert norms[-1] < 0.5 * norms[0]
 
@@ -171,6 +173,18 @@ def test_max_norm_is_not_silently_ignored_by_lbfgs():
         assert np.linalg.norm(model.coefs_[0], axis=0).max() <= 0.3 + 1e-9
 
 
+@pytest.mark.parametrize(
+    "name, value",
+    [("dropout", 0.2), ("input_dropout", 0.2), ("dropconnect", 0.2),
+     ("noise_std", 0.1), ("l1_ratio", 0.5)],
+)
+def test_lbfgs_refuses_noise_and_l1_naming_them(name, value):
+    X, y = make_regression(n_samples=50, n_features=3, random_state=0)
+    model = MLPRegressor((4,), optimizer="lbfgs", alpha=0.01, **{name: value})
+    with pytest.raises(ValueError, match=name):
+        model.fit(X, y)
+
+
 # -- Gaussian input noise ----------------------------------------------------------
 def test_input_noise_lowers_test_error_on_small_noisy_problem():
     """20 noisy samples of sin(2x), a (64, 64) net: noise_std=0.2 smooths the
@@ -187,6 +201,7 @@ def test_input_noise_lowers_test_error_on_small_noisy_problem():
                 max_iter=500, random_state=seed, **NEVER_STOP,
             ).fit(X[:20], y[:20])
             errors[std].append(mean_squared_error(f[20:], model.predict(X[20:])))
+    # measured MSE: 0.043, 0.647, 0.374, 3.473 without noise; 0.009, 0.040, 0.066, 0.038 with
     plain, noisy = np.array(errors[0.0]), np.array(errors[0.2])
     assert np.all(noisy < plain), (plain, noisy)
     assert noisy.mean() < 0.5 * plain.mean()
@@ -257,7 +272,7 @@ def test_dropout_improves_digits_accuracy_with_noisy_labels():
     """300 digits with 30% of the training labels replaced at random, a (256,)
     net: dropout 0.5 keeps the net from memorizing the wrong labels."""
     plain, dropped = _digits_accuracies((256,), 4, 0.5, 0.3, 0.01, 100)
-    # measured: 0.740 without dropout, 0.797 with it, 4 of 4 seeds better
+    # measured: 0.740 without dropout, 0.807 with it, 4 of 4 seeds better
     assert np.all(dropped > plain), (plain, dropped)
     assert dropped.mean() - plain.mean() > 0.02
 
