@@ -19,6 +19,11 @@ sys.path.insert(0, str(HERE / "_ext"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import skreg  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+# The gallery's networks are small: one BLAS thread runs them as fast as two,
+# and does not slow to a crawl when the machine is busy with other work.
+threadpool_limits(limits=1, user_api="blas")
 
 project = "skreg"
 author = "the skreg developers"

@@ -59,7 +59,7 @@ def log_loss(model, X, y):
     return -np.mean(np.log(proba[np.arange(len(y)), y]))
 
 
-def train(params, seed):
+def train(params, seed, curves=False):
     model = MLPClassifier(
         hidden_layer_sizes=(256,),
         learning_rate_init=1e-2,
@@ -70,20 +70,27 @@ def train(params, seed):
     train_loss, val_loss = [], []
     for _ in range(N_EPOCHS):
         model.partial_fit(X_train, y_train, classes=classes)
-        train_loss.append(log_loss(model, X_train, y_train))
-        val_loss.append(log_loss(model, X_val, y_val))
+        if curves:
+            train_loss.append(log_loss(model, X_train, y_train))
+            val_loss.append(log_loss(model, X_val, y_val))
     return model, train_loss, val_loss
 
 
-results = {name: [train(params, seed) for seed in range(3)] for name, params in CONFIGS.items()}
+# curves for seed 0; seeds 1 and 2 only for the final accuracy
+results = {
+    name: [train(params, seed, curves=seed == 0) for seed in range(3)]
+    for name, params in CONFIGS.items()
+}
 
 # %%
 # Curves (seed 0)
 # ---------------
-# Without regularization the training loss keeps falling while the
-# validation loss turns up after a few epochs: the network is fitting the
-# random labels. The penalty keeps the weights small enough that the wrong
-# labels cannot be memorized; dropout slows the memorization down.
+# Without regularization the training loss falls to zero while the
+# validation loss turns up after about ten epochs: the network is fitting
+# the random labels. With the L2 penalty the training loss stays high, at
+# about what the wrong labels cost: they are not memorized. Dropout slows
+# the memorization down (the training loss still reaches zero, later) and
+# keeps the validation loss low throughout.
 
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.4), sharey=True)
 epochs = np.arange(1, N_EPOCHS + 1)
@@ -106,5 +113,12 @@ for name, runs in results.items():
     accuracies = [model.score(X_val, y_val) for model, _, _ in runs]
     print(f"{name:20}  " + " ".join(f"{a:7.3f}" for a in accuracies)
           + f"  {np.mean(accuracies):6.3f}")
+
+# %%
+# The penalty, alone or with dropout, gives the best accuracy on every seed;
+# adding dropout to it changes little. Dropout alone has the lowest validation
+# *loss* but not the best accuracy: the two measures need not agree, so decide
+# which one matters before tuning (``scoring`` for early stopping, see
+# :ref:`early_stopping`).
 
 plt.show()
