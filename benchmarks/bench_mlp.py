@@ -246,7 +246,7 @@ def print_row(r):
     for who, t, g, mem in (("ref", r["t_ref"], r["g_ref"], r["mem_ref"]),
                            ("new", r["t_new"], r["g_new"], r["mem_new"])):
         print(f"    {r[who]:<22} {t:8.3f} s  {g:6.1f} GFLOP/s ({100 * g / r['g_np']:3.0f}% mm)"
-              f"  mem {mem:7.1f} MiB")
+              f"  mem {mem:7.2f} MiB")
     print(f"    ratio {r['new']} / {r['ref']}: {r['ratio']:.2f}x "
           f"[{r['ratio_min']:.2f}-{r['ratio_max']:.2f}]\n")
 
@@ -259,7 +259,7 @@ def print_summary(results):
     for r in results:
         print(f"| {r['name']} | {r['dtype']} | {r['ref']} | {r['t_ref']:.3f} | {r['t_new']:.3f} "
               f"| {r['ratio']:.2f}x | {r['g_ref']:.1f} | {r['g_new']:.1f} | {r['g_np']:.1f} "
-              f"| {100 * r['g_new'] / r['g_np']:.0f}% | {r['mem_ref']:.1f} | {r['mem_new']:.1f} |")
+              f"| {100 * r['g_new'] / r['g_np']:.0f}% | {r["mem_ref"]:.2f} | {r["mem_new"]:.2f} |")
 
 
 class LineTimer:

@@ -65,13 +65,10 @@ class Trainer:
         return self.est.coefs_ + self.est.intercepts_
 
     def _workspace(self, X):
-        """The buffers of this fit's passes, made on first use."""
+        """The buffers of this fit's passes (the dtype of the data and weights)."""
         coefs = self.est.coefs_
-        dtype = np.result_type(X.dtype, coefs[0].dtype)
-        ws = self.workspace
-        if ws is None or ws.dtype != dtype:
-            ws = self.workspace = Workspace(coefs, dtype)
-        return ws
+        self.workspace = Workspace(coefs, np.result_type(X.dtype, coefs[0].dtype))
+        return self.workspace
 
     def _flatten(self, ws):
         """Make the parameters and the optimizer state views of one contiguous
@@ -188,7 +185,7 @@ class Trainer:
             unit_masks, weight_masks = layer_masks(
                 coefs, keys, cfg.dropout, cfg.dropconnect, self.rng
             )
-        ws = self._workspace(X)
+        ws = self.workspace
         z = ws.forward(coefs, est.intercepts_, X, est.activation, unit_masks, weight_masks)
         loss_sum, delta = self._loss_and_delta(Y, z, sample_weight, normalizer)
         coef_grads, intercept_grads = ws.backward(

@@ -115,8 +115,8 @@ class Workspace:
     ``(n_rows, fan_out)`` buffer and applies the activation in place; the
     backward pass writes the gradients into buffers shaped like the parameters
     and each hidden layer's delta into a ``(n_rows, fan_in)`` buffer. Buffers
-    are kept for the few batch sizes in use (an epoch has at most two). The
-    arithmetic is that of :func:`forward` and :func:`backward`.
+    are sized for the largest batch; a smaller batch uses their first rows.
+    The arithmetic is that of :func:`forward` and :func:`backward`.
 
     Parameters
     ----------
@@ -141,6 +141,7 @@ class Workspace:
         self.intercept_grads = grads[len(coefs) :]
         self.masked_coefs = [None] * len(coefs)
         self.inputs = [None] * len(coefs)
+        self._capacity = 0
         self._by_rows = {}
         self._rows = None
 
@@ -154,16 +155,28 @@ class Workspace:
         return views
 
     def _buffers(self, n_rows):
-        bufs = self._by_rows.get(n_rows)
-        if bufs is None:
-            if len(self._by_rows) >= self._MAX_SIZES:
-                self._by_rows.pop(next(iter(self._by_rows)))
+        """Buffers for ``n_rows`` rows: views of the first rows of buffers
+        sized for the largest batch seen (the last, smaller batch of an epoch
+        shares them)."""
+        if n_rows > self._capacity:
             dt = self.dtype
-            bufs = {
+            self._full = {
                 "z": [np.empty((n_rows, fan_out), dt) for _, fan_out in self.shapes],
                 "delta": [np.empty((n_rows, fan_in), dt) for fan_in, _ in self.shapes[1:]],
                 "dropped": [None] * len(self.shapes),
             }
+            self._capacity = n_rows
+            self._by_rows = {}
+        bufs = self._by_rows.get(n_rows)
+        if bufs is None:
+            full = self._full
+            bufs = {
+                "z": [b[:n_rows] for b in full["z"]],
+                "delta": [b[:n_rows] for b in full["delta"]],
+                "dropped": full["dropped"],
+            }
+            if len(self._by_rows) >= self._MAX_SIZES:
+                self._by_rows.pop(next(iter(self._by_rows)))
             self._by_rows[n_rows] = bufs
         return bufs
 
@@ -197,8 +210,8 @@ class Workspace:
             if unit_masks is not None and unit_masks[layer] is not None:
                 dropped = bufs["dropped"]
                 if dropped[layer] is None:
-                    dropped[layer] = np.empty_like(z)
-                a = np.multiply(z, unit_masks[layer], out=dropped[layer])
+                    dropped[layer] = np.empty((self._capacity, z.shape[1]), self.dtype)
+                a = np.multiply(z, unit_masks[layer], out=dropped[layer][: z.shape[0]])
             else:
                 a = z
         return X  # no layers: unreachable in practice
