@@ -212,6 +212,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         opt = self.optimizer
         if isinstance(opt, str):
             return OPTIMIZERS[opt]()
+        if isinstance(opt, type):
+            raise TypeError(
+                f"optimizer must be a name or an optimizer object such as "
+                f"{opt.__name__}(); got the class {opt.__name__} itself."
+            )
         if hasattr(opt, "_parameter_constraints"):
             validate_params(opt)
         return opt

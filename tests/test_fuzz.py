@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 from skreg import MLPClassifier, MLPRegressor
+from skreg.optimizers import LBFGS, Adam, AdamW, Momentum, RMSprop
 
 FAST = settings(
     max_examples=200,
@@ -72,8 +73,9 @@ COMMON_PARAMS = {
     ),
     "optimizer": (
         ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
-         "nadam", "adamw", "lbfgs"],
-        ["bogus", "Adam", 3],
+         "nadam", "adamw", "lbfgs", Momentum(momentum=0.5), Adam(beta_1=0.5, beta_2=0.9),
+         AdamW(weight_decay=0.5), RMSprop(rho=0.5), LBFGS(max_fun=30)],
+        ["bogus", "Adam", 3, Adam],
     ),
     "learning_rate_init": (["auto", 1e-3, 0.1, 10.0], [0.0, -1.0, "fast", np.nan]),
     "learning_rate": (["constant", "invscaling", "adaptive"], ["fast"]),
@@ -392,7 +394,8 @@ def add_rule_problems(params, invalid, problems):
     n_hidden = 1 if isinstance(hidden, int) else len(hidden)
     if n_hidden == 0 and (value("dropout", 0) or value("max_norm", None) is not None):
         problems.update({"dropout", "max_norm", "hidden_layer_sizes"})
-    if value("optimizer", "adam") == "lbfgs":
+    optimizer = value("optimizer", "adam")
+    if optimizer == "lbfgs" or isinstance(optimizer, LBFGS):
         noisy = {name for name in NOISE_PARAMS if value(name, 0)}
         if value("max_norm", None) is not None:
             noisy.add("max_norm")
@@ -514,6 +517,49 @@ def run_case(case):
         check_warnings(caught, case)
 
 
+# -- one invalid parameter, everything else valid ------------------------------
+
+
+@st.composite
+def invalid_parameter_cases(draw):
+    is_classifier = draw(st.booleans())
+    table = CLASSIFIER_PARAMS if is_classifier else REGRESSOR_PARAMS
+    params, invalid = draw_params(draw, {k: (v[0], []) for k, v in table.items()}, 4)
+    name = draw(st.sampled_from(sorted(k for k, v in table.items() if v[1])))
+    params[name] = draw(st.sampled_from(table[name][1]))
+    Est = MLPClassifier if is_classifier else MLPRegressor
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    y = np.arange(20) % 2 if is_classifier else np.abs(rng.normal(size=20))  # poisson too
+    problems = {name}
+    add_rule_problems(params, {name}, problems)  # a rule may be reported first
+    return Case(Est(**params), X, y, None, problems, set(), {"params": params})
+
+
+def run_invalid_parameter_case(case):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises((ValueError, TypeError)) as info:
+            case.est.fit(case.X, case.y)
+    assert message_names(str(info.value), case.problems), (
+        f"message {str(info.value)!r} names none of {case.problems} for {case.description}"
+    )
+    check_warnings(caught, case)
+
+
+@FAST
+@given(case=invalid_parameter_cases())
+def test_fuzz_invalid_parameter(case):
+    run_invalid_parameter_case(case)
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(case=invalid_parameter_cases())
+def test_fuzz_invalid_parameter_thorough(case):
+    run_invalid_parameter_case(case)
+
+
 # -- continuing a fitted model -------------------------------------------------
 
 CHANGES = {
@@ -540,7 +586,10 @@ def incremental_cases(draw):
     is_classifier = draw(st.booleans())
     method = draw(st.sampled_from(["partial_fit", "fit"]))
     multilabel = is_classifier and draw(st.booleans())
-    optimizer = draw(st.sampled_from(COMMON_PARAMS["optimizer"][0][:-1]))  # not lbfgs
+    optimizer = draw(st.sampled_from(
+        [opt for opt in COMMON_PARAMS["optimizer"][0]
+         if opt != "lbfgs" and not isinstance(opt, LBFGS)]
+    ))
     hidden = draw(st.sampled_from([(4,), (3, 2)]))
     regularizer = draw(st.sampled_from(
         [{}, {"dropout": 0.2}, {"alpha": 0.1, "l1_ratio": 0.5}, {"noise_std": 0.1},
@@ -576,7 +625,7 @@ def continue_with_change(est, method, X, y, change, multilabel):
     elif change == "sparse":
         X = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
     elif change == "optimizer":
-        est.set_params(optimizer="adagrad" if est.optimizer != "adagrad" else "rmsprop")
+        est.set_params(optimizer="adagrad" if est.optimizer != "adagrad" else Adam())
     elif change == "more_features":
         X = np.hstack([X, X[:, :1]])
     elif change == "hidden_layer_sizes":
