@@ -4,8 +4,10 @@ Some pages of the user guide fold in Markdown notes kept next to the code
 (the optimizer table, the regularizer notes, the benchmark results). The path
 is relative to the documentation's source folder. When the file exists it is
 parsed with MyST, whose headings nest under the section that includes it
-(``:heading-offset: n`` shifts them down ``n`` more levels). When it does not
-exist, the directive's content (reStructuredText) is used instead.
+(``:heading-offset: n`` shifts them down ``n`` more levels); ``:title:`` (with
+``:title-underline:``, default ``-``) puts a section title above it. When the
+file does not exist, the directive's content (reStructuredText) is used
+instead, without the title.
 """
 
 import os
@@ -36,7 +38,11 @@ def shift_headings(text, offset):
 class OptionalMarkdownInclude(SphinxDirective):
     required_arguments = 1
     has_content = True
-    option_spec = {"heading-offset": directives.nonnegative_int}
+    option_spec = {
+        "heading-offset": directives.nonnegative_int,
+        "title": directives.unchanged,
+        "title-underline": directives.single_char_or_unicode,
+    }
 
     def run(self):
         source = Path(self.env.srcdir, self.arguments[0]).resolve()
@@ -58,9 +64,12 @@ class OptionalMarkdownInclude(SphinxDirective):
         # folder, so give it the path relative to this document
         source_file = self.get_source_info()[0]
         relative = os.path.relpath(copy, os.path.dirname(source_file))
-        self.state_machine.insert_input(
-            [f".. include:: {relative}", "   :parser: myst_parser.sphinx_"], source_file
-        )
+        lines = [f".. include:: {relative}", "   :parser: myst_parser.sphinx_"]
+        title = self.options.get("title")
+        if title:
+            underline = self.options.get("title-underline", "-") * len(title)
+            lines = [title, underline, "", *lines]
+        self.state_machine.insert_input(lines, source_file)
         return []
 
 
