@@ -39,6 +39,10 @@ class EpochMonitor:
             est.validation_scores_ = []
             est.best_validation_score_ = -np.inf
         est._no_improvement_count = 0
+        # the weights kept are the best of *this* fit: a warm-started fit
+        # (whose split and penalty may differ) does not compete with the
+        # previous fit's best score, whose weights are gone
+        self.best_score = -np.inf
         self.best_params = None
         self.callbacks = None
 
@@ -73,8 +77,9 @@ class EpochMonitor:
         if validation_score is not None:
             score = float(validation_score)
             est.validation_scores_.append(score)
-            improved = score > est.best_validation_score_ + est.tol
-            if score > est.best_validation_score_:
+            improved = score > self.best_score + est.tol
+            if score > self.best_score:
+                self.best_score = score
                 est.best_validation_score_ = score
                 self.best_params = (
                     [W.copy() for W in est.coefs_],

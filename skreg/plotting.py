@@ -134,8 +134,10 @@ class LossCurveDisplay:
         scores = getattr(net, "validation_scores_", None)
         best_epoch = None
         if scores:
-            # the monitor keeps the first epoch reaching the best score
-            best_epoch = int(np.argmax(scores)) + 1
+            # the weights kept are those of the first epoch that reached
+            # best_validation_score_ (in the last fit, after a warm start)
+            best = net.best_validation_score_
+            best_epoch = scores.index(best) + 1 if best in scores else None
         scoring = net.scoring if isinstance(net.scoring, str) else None
         display = cls(
             loss_curve=list(net.loss_curve_),

@@ -173,6 +173,32 @@ def test_early_stopping_epochs_and_restored_weights():
     assert not np.allclose(ends[-1].coefs_[0], est.coefs_[0])
 
 
+def test_warm_started_early_stopping_keeps_the_best_epoch_of_its_own_fit():
+    """A second fit with a much stronger penalty never reaches the first
+    fit's validation score; it must still restore its own best epoch."""
+    rec = Recorder()
+    est = MLPClassifier((32,), learning_rate_init=0.05, early_stopping=True,
+                        n_iter_no_change=4, warm_start=True, random_state=0)
+    est.fit(X_CLF, Y_CLF)
+    first_best, n_first = est.best_validation_score_, est.n_iter_
+    est.set_params(alpha=3.0).set_callbacks(rec).fit(X_CLF, Y_CLF)
+    second = est.validation_scores_[n_first:]
+    assert max(second) < first_best
+    assert est.best_validation_score_ == max(second)
+    best = int(np.argmax(second))
+    assert best < len(second) - 1
+    assert_array_equal(est.coefs_[0], rec.hooks("end")[best].coefs_[0])
+    # the display marks that epoch
+    pytest.importorskip("matplotlib")
+    from skreg.plotting import LossCurveDisplay
+
+    import matplotlib.pyplot as plt
+
+    display = LossCurveDisplay.from_estimator(est)
+    assert display.best_epoch == n_first + best + 1
+    plt.close("all")
+
+
 def test_lbfgs_iterations_are_tasks():
     rec = Recorder()
     est = MLPRegressor((8,), optimizer="lbfgs", max_iter=30, random_state=0)
