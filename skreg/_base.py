@@ -252,9 +252,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                     "as 'adam', or max_norm=None."
                 )
         lr = self.learning_rate_init
-        if lr == "auto":
+        if not optimizer.is_stochastic:
+            lr = None  # L-BFGS takes no steps of a set size: nothing to schedule
+        elif lr == "auto":
             lr = optimizer.default_learning_rate
-            if n_hidden == 0 and lr is not None:
+            if n_hidden == 0:
                 lr *= 10.0  # a convex linear model takes larger steps safely
         scorer = _validation_scorer(self.scoring)
         batch_size = self.batch_size

@@ -3,8 +3,19 @@
 A weight matrix of shape ``(fan_in, fan_out)`` is drawn with variance
 ``scale / n`` where ``n`` is ``fan_in``, ``fan_out`` or their mean, from a
 uniform distribution on ``[-sqrt(3 * var), sqrt(3 * var)]`` or a normal
-distribution. Biases always start at zero (as in Keras): the random weights
-already break the symmetry between units.
+distribution. The presets:
+
+==================  ===============================  ===========================
+preset              variance                         uniform bound
+==================  ===============================  ===========================
+``glorot_*``        ``2 / (fan_in + fan_out)``       ``sqrt(6 / (fan_in + fan_out))``
+``he_*``            ``2 / fan_in``                   ``sqrt(6 / fan_in)``
+``lecun_*``         ``1 / fan_in``                   ``sqrt(3 / fan_in)``
+==================  ===============================  ===========================
+
+Biases always start at zero (as in Keras): the random weights already break
+the symmetry between units. (scikit-learn's MLP also draws its biases from the
+Glorot uniform distribution; skreg does not, whatever ``init`` is.)
 """
 
 import numpy as np

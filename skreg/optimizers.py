@@ -11,8 +11,15 @@ Update rules follow ``reference.md``; ``g`` is the gradient of the objective
 current step and ``t`` the step count, starting at 1.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import BaseEstimator
+
+from ._compat import Interval
+
+_DECAY = [Interval(Real, 0, 1, closed="left")]  # a fraction kept per step, in [0, 1)
+_EPSILON = [Interval(Real, 0, None, closed="neither")]  # > 0: 0/0 where g = 0 otherwise
 
 _BLOCK_BYTES = 1 << 17
 
@@ -103,6 +110,7 @@ class SGD(Optimizer):
     >>> MLPRegressor(optimizer=SGD(), learning_rate_init=0.05)  # doctest: +SKIP
     """
 
+    _parameter_constraints = {}
     default_learning_rate = 0.01
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
@@ -121,6 +129,7 @@ class Momentum(Optimizer):
     """
 
     slots = ("velocity",)
+    _parameter_constraints = {"momentum": _DECAY}
     default_learning_rate = 0.01
 
     def __init__(self, momentum=0.9):
@@ -132,7 +141,9 @@ class Momentum(Optimizer):
         g *= lr
         v -= g
         p += v
-        return lr
+        # the step the optimizer takes once the velocity has settled, which
+        # is what the L1 prox must use to converge to the lasso solution
+        return lr / (1.0 - float(self.momentum))
 
 
 class Nesterov(Optimizer):
@@ -147,6 +158,7 @@ class Nesterov(Optimizer):
     """
 
     slots = ("velocity",)
+    _parameter_constraints = {"momentum": _DECAY}
     default_learning_rate = 0.01
 
     def __init__(self, momentum=0.9):
@@ -161,7 +173,7 @@ class Nesterov(Optimizer):
             np.multiply(v, momentum, out=tmp)
             p_ += tmp
             p_ -= g_
-        return lr
+        return lr / (1.0 - momentum)  # as for Momentum
 
 
 class Adagrad(Optimizer):
@@ -174,6 +186,7 @@ class Adagrad(Optimizer):
     """
 
     slots = ("sum_sq",)
+    _parameter_constraints = {"epsilon": _EPSILON}
     default_learning_rate = 0.01
 
     def __init__(self, epsilon=1e-10):
@@ -210,6 +223,7 @@ class Adadelta(Optimizer):
     """
 
     slots = ("mean_sq_grad", "mean_sq_delta")
+    _parameter_constraints = {"rho": _DECAY, "epsilon": _EPSILON}
     default_learning_rate = 1.0
 
     def __init__(self, rho=0.95, epsilon=1e-6):
@@ -253,6 +267,7 @@ class RMSprop(Optimizer):
     """
 
     slots = ("mean_sq",)
+    _parameter_constraints = {"rho": _DECAY, "epsilon": _EPSILON}
     default_learning_rate = 1e-3
 
     def __init__(self, rho=0.9, epsilon=1e-8):
@@ -290,6 +305,7 @@ class Adam(Optimizer):
     """
 
     slots = ("m", "v")
+    _parameter_constraints = {"beta_1": _DECAY, "beta_2": _DECAY, "epsilon": _EPSILON}
     default_learning_rate = 1e-3
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
@@ -357,9 +373,11 @@ class Nadam(Adam):
 class AdamW(Adam):
     """AdamW (Loshchilov & Hutter 2019): Adam plus decoupled weight decay.
 
-    After the Adam step, weights (not biases) shrink by
-    ``theta <- theta - lr * weight_decay * theta``. Unlike an L2 penalty
-    (``alpha``), this decay is not divided by ``sqrt(v_hat)``.
+    Weights (not biases) also decay in proportion to their value before the
+    step (the paper's Algorithm 2, line 12; torch.optim.AdamW and optax do
+    the same): ``theta <- theta - lr * (m_hat / (sqrt(v_hat) + epsilon)
+    + weight_decay * theta)``. Unlike an L2 penalty (``alpha``), the decay is
+    not divided by ``sqrt(v_hat)``; with plain SGD the two would coincide.
 
     Parameters
     ----------
@@ -369,15 +387,21 @@ class AdamW(Adam):
         Decoupled decay rate, multiplied by the learning rate.
     """
 
+    _parameter_constraints = {
+        **Adam._parameter_constraints,
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+    }
+
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
         super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.weight_decay = weight_decay
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        step = super()._step(p, g, slot, lr, t, is_weight, return_step)
         if is_weight and self.weight_decay:
+            # g was taken at the pre-step weights, so decaying them first is
+            # theta - lr * (direction + weight_decay * theta), theta pre-step
             p *= 1.0 - lr * float(self.weight_decay)
-        return step
+        return super()._step(p, g, slot, lr, t, is_weight, return_step)
 
 
 class LBFGS(Optimizer):
@@ -393,6 +417,7 @@ class LBFGS(Optimizer):
         Maximum number of loss evaluations.
     """
 
+    _parameter_constraints = {"max_fun": [Interval(Integral, 1, None, closed="left")]}
     is_stochastic = False
     default_learning_rate = None
 
