@@ -90,12 +90,6 @@ numpydoc_validation_exclude = {
     r"\.set_params$",
     r"\.get_params$",
     r"\.score$",
-    # docstring gaps in skreg/optimizers.py, reported to its owner: Nadam's
-    # Parameters section ("as for Adam"), init_state's ``params``, and the
-    # undocumented LBFGS.update override
-    r"^skreg\.optimizers\.Nadam$",
-    r"\.init_state$",
-    r"^skreg\.optimizers\.LBFGS\.update$",
 }
 
 # -- gallery -------------------------------------------------------------------

@@ -58,7 +58,18 @@ class Optimizer(BaseEstimator):
     is_stochastic = True
 
     def init_state(self, params):
-        """Fresh state for the list of parameter arrays ``params``."""
+        """Fresh state for a list of parameter arrays.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The parameters the state is for; each state array matches one.
+
+        Returns
+        -------
+        state : dict
+            ``{"t": 0}`` plus one list of zero arrays per name in ``slots``.
+        """
         state = {"t": 0}
         for name in self.slots:
             state[name] = [np.zeros_like(p) for p in params]
@@ -349,7 +360,16 @@ class Nadam(Adam):
     """Nadam (Dozat 2016): Adam with a Nesterov-style first moment.
 
     Steps with ``(beta_1 * m_hat + (1 - beta_1) * g / (1 - beta_1^t)) /
-    (sqrt(v_hat) + epsilon)``. Parameters as for :class:`Adam`.
+    (sqrt(v_hat) + epsilon)``.
+
+    Parameters
+    ----------
+    beta_1 : float, default=0.9
+        Decay of the first-moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay of the second-moment estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator.
     """
 
     def _step(self, p, g, slot, lr, t, is_weight, return_step):
@@ -425,6 +445,13 @@ class LBFGS(Optimizer):
         self.max_fun = max_fun
 
     def update(self, params, grads, state, lr, is_weight, return_steps=False):
+        """Not available: L-BFGS runs through ``scipy.optimize.minimize``.
+
+        Parameters
+        ----------
+        params, grads, state, lr, is_weight, return_steps : object
+            As for :meth:`Optimizer.update`; always raises ``TypeError``.
+        """
         raise TypeError("LBFGS does not take stochastic steps.")
 
 

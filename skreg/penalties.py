@@ -25,8 +25,6 @@ class ElasticNet:
     Examples
     --------
     >>> import numpy as np
-
-from .optimizers import _blocks
     >>> pen = ElasticNet(alpha=1.0, l1_ratio=1.0)
     >>> W = np.array([[0.5, -2.0]])
     >>> pen.prox(W, 1.0)
