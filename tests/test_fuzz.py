@@ -5,14 +5,19 @@ the names of whatever is wrong with it (a parameter, or "X", "y",
 "sample_weight", ...). Then
 
 * a case with no problem must fit, and predict finite values of the right
-  shape (probability rows summing to 1);
+  shape (probability rows summing to 1); the one exception is a network whose
+  output overflows (data around 1e150, an exp link on unscaled data), and then
+  the prediction must warn that it is not finite;
 * a case with problems must raise ``ValueError`` or ``TypeError`` whose
   message names one of them;
 * in both cases the only warnings allowed are ``ConvergenceWarning`` and
   ``DataConversionWarning``: a ``RuntimeWarning`` from deep inside numpy is a
   bug, and so is any other exception type.
 
-The default run is small enough for CI; ``-m slow`` runs the thorough one.
+Besides single fits: continued fits (``partial_fit``/``warm_start`` after a
+change of data or parameters) and one invalid parameter at a time. The default
+run is small enough for CI; ``-m slow`` runs the thorough one (2000 examples
+per test).
 """
 
 import re
@@ -524,7 +529,7 @@ def run_case(case):
 def invalid_parameter_cases(draw):
     is_classifier = draw(st.booleans())
     table = CLASSIFIER_PARAMS if is_classifier else REGRESSOR_PARAMS
-    params, invalid = draw_params(draw, {k: (v[0], []) for k, v in table.items()}, 4)
+    params, _ = draw_params(draw, {k: (v[0], []) for k, v in table.items()}, 4)
     name = draw(st.sampled_from(sorted(k for k, v in table.items() if v[1])))
     params[name] = draw(st.sampled_from(table[name][1]))
     Est = MLPClassifier if is_classifier else MLPRegressor
