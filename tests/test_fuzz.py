@@ -80,7 +80,8 @@ COMMON_PARAMS = {
         ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
          "nadam", "adamw", "lbfgs", Momentum(momentum=0.5), Adam(beta_1=0.5, beta_2=0.9),
          AdamW(weight_decay=0.5), RMSprop(rho=0.5), LBFGS(max_fun=30)],
-        ["bogus", "Adam", 3, Adam],
+        ["bogus", "Adam", 3, Adam, Adam(beta_1=2.0), Momentum(momentum=1.5),
+         LBFGS(max_fun=0)],
     ),
     "learning_rate_init": (["auto", 1e-3, 0.1, 10.0], [0.0, -1.0, "fast", np.nan]),
     "learning_rate": (["constant", "invscaling", "adaptive"], ["fast"]),
@@ -155,6 +156,16 @@ def test_message_names_helper():
 
 
 # -- strategies --------------------------------------------------------------
+
+
+def culprits(params, invalid):
+    """Names an error about the ``invalid`` parameters may give: theirs, and
+    for an optimizer object with a bad setting, the name of that setting."""
+    names = set(invalid)
+    for name in invalid:
+        if hasattr(params[name], "get_params") and not isinstance(params[name], type):
+            names.update(params[name].get_params())
+    return names
 
 
 def rarely(draw, one_in):
@@ -273,7 +284,7 @@ def early_stopping_impossible(X, y_rows, strata, sw):
 def classifier_cases(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     params, invalid = draw_params(draw, CLASSIFIER_PARAMS, n_changed=6)
-    problems = set(invalid)
+    problems = culprits(params, invalid)
     n = 0 if rarely(draw, 12) else draw(st.sampled_from([12, 30, 5, 1, 2, 3, 8, 20]))
     d = 0 if rarely(draw, 12) else draw(st.sampled_from([3, 1, 2, 5]))
     X, info = draw_X(draw, n, d, rng, problems)
@@ -341,7 +352,7 @@ def classifier_cases(draw):
 def regressor_cases(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     params, invalid = draw_params(draw, REGRESSOR_PARAMS, n_changed=6)
-    problems = set(invalid)
+    problems = culprits(params, invalid)
     n = 0 if rarely(draw, 12) else draw(st.sampled_from([12, 30, 5, 1, 2, 3, 8, 20]))
     d = 0 if rarely(draw, 12) else draw(st.sampled_from([3, 1, 2, 5]))
     X, info = draw_X(draw, n, d, rng, problems)
@@ -536,7 +547,7 @@ def invalid_parameter_cases(draw):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(20, 3))
     y = np.arange(20) % 2 if is_classifier else np.abs(rng.normal(size=20))  # poisson too
-    problems = {name}
+    problems = culprits(params, {name})
     add_rule_problems(params, {name}, problems)  # a rule may be reported first
     return Case(Est(**params), X, y, None, problems, set(), {"params": params})
 
