@@ -259,7 +259,7 @@ def print_summary(results):
     for r in results:
         print(f"| {r['name']} | {r['dtype']} | {r['ref']} | {r['t_ref']:.3f} | {r['t_new']:.3f} "
               f"| {r['ratio']:.2f}x | {r['g_ref']:.1f} | {r['g_new']:.1f} | {r['g_np']:.1f} "
-              f"| {100 * r['g_new'] / r['g_np']:.0f}% | {r["mem_ref"]:.2f} | {r["mem_new"]:.2f} |")
+              f"| {100 * r['g_new'] / r['g_np']:.0f}% | {r['mem_ref']:.2f} | {r['mem_new']:.2f} |")
 
 
 class LineTimer:
