@@ -20,10 +20,25 @@ from sklearn.exceptions import ConvergenceWarning
 from .constraints import apply_max_norm
 from .network import Workspace, forward, pack, unpack
 from .noise import layer_masks, perturb_inputs
-from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Momentum, Nadam, Nesterov, RMSprop
+from .optimizers import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    AdamW,
+    Momentum,
+    Nadam,
+    Nesterov,
+    Optimizer,
+    RMSprop,
+    _BLOCK_BYTES,
+)
 
 # update rules that act on each coordinate alone, whatever the array's shape
 _ELEMENTWISE_OPTIMIZERS = (SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSprop, Adam, Nadam, AdamW)
+# the chunk of the parameter vector that the penalty, the optimizer step and
+# the L1 prox work on in turn (the optimizers' own block size)
+_CHUNK_BYTES = _BLOCK_BYTES
 
 
 def _diverged_message(est):
@@ -72,14 +87,15 @@ class Trainer:
 
     def _flatten(self, ws):
         """Make the parameters and the optimizer state views of one contiguous
-        buffer each, laid out like ``ws.flat_grads``, so that an elementwise
-        update rule takes one pass over a long vector instead of one per
-        array (what matters for small networks). Return the flat segments the
-        loop updates, or None where the update rule is not known to be
-        elementwise (a user's optimizer class) or the dtypes differ.
+        buffer each, laid out like ``ws.flat_grads`` (weights, then biases),
+        and cut the buffers into cache-sized chunks for :meth:`_update`.
+
+        Returns None (and changes nothing) where the update rule is not known
+        to act on each coordinate alone (a user's optimizer class) or the
+        dtypes differ; the loop then updates array by array.
         """
         est, opt = self.est, self.cfg.optimizer
-        if type(opt) not in _ELEMENTWISE_OPTIMIZERS:
+        if type(opt) not in _ELEMENTWISE_OPTIMIZERS or type(opt).update is not Optimizer.update:
             return None
         params = self.params
         state = est._optimizer_state
@@ -89,8 +105,6 @@ class Trainer:
                 a.dtype != ws.dtype or a.shape != p.shape for a, p in zip(group, params)
             ):
                 return None
-        n_w = ws.n_weights
-        split = type(opt) is AdamW  # the one rule that treats weights and biases apart
 
         def flat(arrays):
             buf = np.empty(ws.n_params, ws.dtype)
@@ -99,27 +113,38 @@ class Trainer:
                 view[...] = a
             return buf, views
 
-        def segments(buf):
-            return [buf[:n_w], buf[n_w:]] if split else [buf]
-
         buf, views = flat(params)
         est.coefs_, est.intercepts_ = views[: self.n_layers], views[self.n_layers :]
-        flat_state = {"t": state["t"]}
+        slots = {}
         for name in opt.slots:
-            slot_buf, state[name] = flat(state[name])
-            flat_state[name] = segments(slot_buf)
+            slots[name], state[name] = flat(state[name])
+        # chunks of about _CHUNK_BYTES; (start, stop, n_weights_in_chunk, is_weight).
+        # AdamW treats weights and biases apart, so its chunks do not straddle them.
+        n, n_w = ws.n_params, ws.n_weights
+        size = max(_CHUNK_BYTES // ws.dtype.itemsize, 1)
+        bounds = [(0, n_w, True), (n_w, n, False)] if type(opt) is AdamW else [(0, n, True)]
+        chunks = [
+            (start, min(start + size, stop), min(max(n_w - start, 0), size), is_weight)
+            for lo, stop, is_weight in bounds
+            for start in range(lo, stop, size)
+        ]
         return SimpleNamespace(
-            params=segments(buf),
-            grads=segments(ws.flat_grads),
-            state=flat_state,
-            is_weight=[True, False] if split else [True],
-            weights=buf[:n_w],
-            weight_grads=ws.flat_grads[:n_w],
-            n_weights=n_w,
+            params=buf,
+            grads=ws.flat_grads,
+            slots=slots,
+            chunks=[
+                (buf[a:b], ws.flat_grads[a:b], {k: v[a:b] for k, v in slots.items()}, k, w)
+                for a, b, k, w in chunks
+            ],
         )
 
     def _update(self, coef_grads, intercept_grads, lr):
-        """Penalty gradient, optimizer step and L1 prox on all parameters."""
+        """L2 gradient, optimizer step and L1 prox on all parameters.
+
+        With flat parameters the three run chunk by chunk, so each chunk is
+        read from memory once and the three steps work on it in cache; every
+        coordinate sees the same arithmetic as in the array-by-array order.
+        """
         est, cfg = self.est, self.cfg
         penalty = cfg.penalty
         with_prox = bool(penalty.l1_strength)
@@ -138,19 +163,21 @@ class Trainer:
                 for W, step in zip(est.coefs_, steps):
                     penalty.prox(W, step)
             return
-        if penalty.l2_strength:
-            penalty.add_gradient(flat.weights, flat.weight_grads)
+        # Optimizer.update, unrolled over the chunks (the built-in rules are
+        # elementwise and use the base class's update)
+        opt = cfg.optimizer
         state = est._optimizer_state
-        flat.state["t"] = state["t"]
-        steps = cfg.optimizer.update(
-            flat.params, flat.grads, flat.state, lr, flat.is_weight, return_steps=with_prox
-        )
-        state["t"] = flat.state["t"]
-        if with_prox:
-            step = steps[0]
-            if np.ndim(step):
-                step = step[: flat.n_weights]
-            penalty.prox(flat.weights, step)
+        state["t"] += 1
+        t = state["t"]
+        lr = float(lr)
+        with_l2 = bool(penalty.l2_strength)
+        for p, g, slot, n_weights, is_weight in flat.chunks:
+            if with_l2 and n_weights:
+                penalty.add_gradient(p[:n_weights], g[:n_weights])
+            prox = with_prox and n_weights
+            step = opt._step(p, g, slot, lr, t, is_weight, prox)
+            if prox:
+                penalty.prox(p[:n_weights], step[:n_weights] if np.ndim(step) else step)
 
     def _loss_and_delta(self, Y, z, sample_weight, normalizer):
         """Weighted data-loss sum and ``dJ/dz``; overwrites ``z``."""

@@ -113,8 +113,10 @@ class Workspace:
 
     The forward pass writes each layer's pre-activation into a preallocated
     ``(n_rows, fan_out)`` buffer and applies the activation in place; the
-    backward pass writes the gradients into buffers shaped like the parameters
-    and each hidden layer's delta into a ``(n_rows, fan_in)`` buffer. Buffers
+    backward pass writes the gradients into one flat buffer (weights, then
+    biases) and each hidden layer's delta into a ``(n_rows, fan_in)`` buffer:
+    for ReLU the buffer of the hidden output itself, once the booleans of
+    ``h > 0`` are kept (a byte per entry instead of a float). Buffers
     are sized for the largest batch; a smaller batch uses their first rows.
     The arithmetic is that of :func:`forward` and :func:`backward`.
 
@@ -162,7 +164,8 @@ class Workspace:
             dt = self.dtype
             self._full = {
                 "z": [np.empty((n_rows, fan_out), dt) for _, fan_out in self.shapes],
-                "delta": [np.empty((n_rows, fan_in), dt) for fan_in, _ in self.shapes[1:]],
+                "delta": [None] * (len(self.shapes) - 1),
+                "positive": [None] * (len(self.shapes) - 1),
                 "dropped": [None] * len(self.shapes),
             }
             self._capacity = n_rows
@@ -170,15 +173,19 @@ class Workspace:
         bufs = self._by_rows.get(n_rows)
         if bufs is None:
             full = self._full
-            bufs = {
-                "z": [b[:n_rows] for b in full["z"]],
-                "delta": [b[:n_rows] for b in full["delta"]],
-                "dropped": full["dropped"],
-            }
+            bufs = {"z": [b[:n_rows] for b in full["z"]]}
             if len(self._by_rows) >= self._MAX_SIZES:
                 self._by_rows.pop(next(iter(self._by_rows)))
             self._by_rows[n_rows] = bufs
         return bufs
+
+    def _extra(self, kind, layer, shape, dtype):
+        """The first rows of a buffer made on first use (dropout outputs,
+        booleans of the ReLU derivative, deltas of other activations)."""
+        buffers = self._full[kind]
+        if buffers[layer] is None:
+            buffers[layer] = np.empty((self._capacity, *shape[1:]), dtype)
+        return buffers[layer][: shape[0]]
 
     def forward(self, coefs, intercepts, X, activation, unit_masks=None, weight_masks=None):
         """Forward pass on the mini-batch ``X``; return the raw output.
@@ -208,10 +215,8 @@ class Workspace:
                 return z
             act(z)
             if unit_masks is not None and unit_masks[layer] is not None:
-                dropped = bufs["dropped"]
-                if dropped[layer] is None:
-                    dropped[layer] = np.empty((self._capacity, z.shape[1]), self.dtype)
-                a = np.multiply(z, unit_masks[layer], out=dropped[layer][: z.shape[0]])
+                dropped = self._extra("dropped", layer, z.shape, self.dtype)
+                a = np.multiply(z, unit_masks[layer], out=dropped)
             else:
                 a = z
         return X  # no layers: unreachable in practice
@@ -225,8 +230,8 @@ class Workspace:
         computed for the network's input.
         """
         act_grad = ACTIVATIONS[activation][1]
-        bufs = self._rows
-        zs, deltas = bufs["z"], bufs["delta"]
+        relu = activation == "relu"
+        zs = self._rows["z"]
         for layer in range(len(coefs) - 1, -1, -1):
             a = self.inputs[layer]
             grad = self.coef_grads[layer]
@@ -241,10 +246,22 @@ class Workspace:
                 W = self.masked_coefs[layer]
             np.sum(delta, axis=0, out=self.intercept_grads[layer])
             if layer > 0:
-                delta = np.matmul(delta, W.T, out=deltas[layer - 1])
+                h = zs[layer - 1]  # the hidden output, only needed for the derivative
+                if relu:
+                    # the derivative needs only where h > 0: keep that as
+                    # booleans and write the delta over h
+                    positive = self._extra("positive", layer - 1, h.shape, bool)
+                    np.greater(h, 0, out=positive)
+                    delta = np.matmul(delta, W.T, out=h)
+                else:
+                    out = self._extra("delta", layer - 1, h.shape, self.dtype)
+                    delta = np.matmul(delta, W.T, out=out)
                 if unit_masks is not None and unit_masks[layer - 1] is not None:
                     delta *= unit_masks[layer - 1]
-                act_grad(zs[layer - 1], delta)
+                if relu:
+                    np.multiply(delta, positive, out=delta)
+                else:
+                    act_grad(h, delta)
         self.inputs[:] = [None] * len(coefs)
         return self.coef_grads, self.intercept_grads
 
