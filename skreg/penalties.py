@@ -73,18 +73,23 @@ class ElasticNet:
             return W
         if np.ndim(step) == 0:
             threshold = step * strength
-            for (W_,), (shrunk,) in _blocks(1, W):
-                self._soft_threshold(W_, threshold, shrunk)
+            for (W_,), (clipped,) in _blocks(1, W):
+                np.maximum(W_, -threshold, out=clipped)
+                self._subtract_clipped(W_, clipped, threshold)
         else:
-            step = np.broadcast_to(step, W.shape)
-            for (W_, step_), (shrunk, threshold) in _blocks(2, W, step):
+            if np.shape(step) != W.shape:
+                step = np.broadcast_to(step, W.shape)
+            for (W_, step_), (clipped, threshold) in _blocks(2, W, step):
                 np.multiply(step_, strength, out=threshold)
-                self._soft_threshold(W_, threshold, shrunk)
+                np.negative(threshold, out=clipped)
+                np.maximum(W_, clipped, out=clipped)
+                self._subtract_clipped(W_, clipped, threshold)
         return W
 
     @staticmethod
-    def _soft_threshold(W, threshold, shrunk):
-        np.abs(W, out=shrunk)
-        shrunk -= threshold
-        np.maximum(shrunk, 0, out=shrunk)
-        np.copysign(shrunk, W, out=W)
+    def _subtract_clipped(W, clipped, threshold):
+        # sign(W) * max(|W| - threshold, 0), written W - clip(W, -threshold,
+        # threshold): the same numbers (exactly 0 inside the threshold) with
+        # vectorized min/max in place of copysign
+        np.minimum(clipped, threshold, out=clipped)
+        W -= clipped
