@@ -21,8 +21,13 @@ Usage::
 
     python benchmarks/bench_mlp.py             # all workloads, 7 repeats
     python benchmarks/bench_mlp.py --quick     # smoke run, small data
+    python benchmarks/bench_mlp.py --threads 1 # BLAS limited to one thread
     python benchmarks/bench_mlp.py --only wide32 --repeats 9
     python benchmarks/bench_mlp.py --profile   # line timing of one wide epoch
+    python benchmarks/bench_mlp.py --profile digits
+
+Where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set, unset both for this
+command alone: ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python ...``.
 """
 
 import argparse
@@ -237,7 +242,8 @@ def print_header(repeats):
           f"float64 {square_rate(np.float64):.1f} GFLOP/s (best of 5)")
     print(f"{repeats} alternating repeats per workload; times are medians, ratio is the "
           "median of the paired ratios [min-max]; %mm = achieved / numpy matmul rate on "
-          "the same matmuls; mem = tracemalloc peak during one fit.\n")
+          "the same matmuls; mem = tracemalloc peak during one separate fit, above "
+          "what was in use before it (the input data is not counted).\n")
 
 
 def print_row(r):
