@@ -132,6 +132,15 @@ def bernoulli(keys, n_columns, stream_key, p):
     return random_bits(keys, n_columns, stream_key) >= threshold
 
 
+def _rate_in_16_bits(p):
+    return min(round(p * 2.0**16), 2**16 - 1)
+
+
+def rounded_rate16(p):
+    """The probability :func:`bernoulli16` actually uses for ``p``."""
+    return _rate_in_16_bits(p) / 2.0**16
+
+
 def bernoulli16(keys, n_columns, stream_key, p):
     """Boolean array that is True with probability ``1 - p`` per entry, with
     ``p`` rounded to a multiple of ``2**-16``; a quarter of the cost of
@@ -142,7 +151,7 @@ def bernoulli16(keys, n_columns, stream_key, p):
     word ``j // 4`` of row ``i``, so it depends only on ``keys[i]``, ``j`` and
     ``stream_key``, as for :func:`bernoulli`.
     """
-    threshold = np.uint16(min(round(p * 2.0**16), 2**16 - 1))
+    threshold = np.uint16(_rate_in_16_bits(p))
     words = random_bits(keys, -(-n_columns // 4), stream_key)
     pieces = words.astype("<u8", copy=False).view("<u2")
     return pieces[:, :n_columns] >= threshold

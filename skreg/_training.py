@@ -41,11 +41,24 @@ _ELEMENTWISE_OPTIMIZERS = (SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSprop, 
 _CHUNK_BYTES = _BLOCK_BYTES
 
 
-def _diverged_message(est):
+# an epoch whose loss exceeds the best one by this factor has diverged, even
+# while the loss is still a finite number
+_EXPLOSION_FACTOR = 1e6
+
+
+def _diverged_message(est, stochastic=True):
+    kept = "the weights before that epoch are kept" if est.loss_curve_ else (
+        "no epoch finished, so the initial weights are kept"
+    )
+    advice = (
+        "Lower learning_rate_init, scale the features (StandardScaler), or "
+        "bound the weights with max_norm."
+        if stochastic
+        else "Scale the features (StandardScaler) or use a stronger alpha."
+    )
     return (
-        f"Training diverged at epoch {est.n_iter_}: the loss became NaN or "
-        "infinite. The weights of the last finite epoch are kept. Lower "
-        "learning_rate_init (or use a stronger alpha / max_norm)."
+        f"Training diverged at epoch {est.n_iter_}: the loss became NaN, "
+        f"infinite or exploded; {kept}. {advice}"
     )
 
 
@@ -266,7 +279,9 @@ class Trainer:
         """Run up to ``n_epochs`` epochs; return why training ended."""
         est, cfg = self.est, self.cfg
         self._flat = self._flatten(self._workspace(X))
-        snapshot = [np.empty_like(p) for p in self.params]
+        snapshot = [np.empty_like(p) for p in self.params]  # start of this epoch
+        best = [np.empty_like(p) for p in self.params]  # start of the best epoch
+        best_loss = np.inf
         for _ in range(n_epochs):
             for old, p in zip(snapshot, self.params):
                 np.copyto(old, p)
@@ -275,18 +290,49 @@ class Trainer:
             est.t_ += X.shape[0]
             if np.isfinite(loss):
                 loss += cfg.penalty.value(est.coefs_)
-            if not np.isfinite(loss) or not all(np.isfinite(p).all() for p in self.params):
-                for p, old in zip(self.params, snapshot):
-                    p[...] = old
+            exploded = best_loss < np.inf and loss > _EXPLOSION_FACTOR * max(best_loss, 1e-12)
+            if (
+                exploded
+                or not np.isfinite(loss)
+                or not all(np.isfinite(p).all() for p in self.params)
+            ):
+                self._keep_finite_weights(X, snapshot, best if best_loss < np.inf else None)
                 monitor.restore_best()
+                if not est.loss_curve_:
+                    est.loss_ = np.inf
                 warnings.warn(_diverged_message(est), ConvergenceWarning)
                 return "diverged"
+            if loss < best_loss:
+                best_loss = loss
+                for kept, old in zip(best, snapshot):
+                    np.copyto(kept, old)
             cfg.schedule.end_epoch(est.t_)
             score = self.validation_score(*validation) if validation else None
             self._report(loss, score)
             if monitor.end_epoch(loss, score):
                 return "converged"
         return "max_iter"
+
+    def _keep_finite_weights(self, X, snapshot, best):
+        """After a divergence: put the epoch-start weights back, or those of
+        the best epoch's start if the former already overflow on ``X``."""
+        for p, old in zip(self.params, snapshot):
+            np.copyto(p, old)
+        if best is None or self._output_is_finite(X):
+            return
+        for p, old in zip(self.params, best):
+            np.copyto(p, old)
+
+    def _output_is_finite(self, X, chunk_rows=4096):
+        est = self.est
+        with np.errstate(all="ignore"):
+            for start in range(0, X.shape[0], chunk_rows):
+                z = forward(
+                    est.coefs_, est.intercepts_, X[start : start + chunk_rows], est.activation
+                ).raw_output
+                if not np.isfinite(self.loss.predict(z)).all():
+                    return False
+        return True
 
     def _report(self, loss, score):
         if self.est.verbose:
@@ -314,8 +360,12 @@ class Trainer:
             value = loss_sum / total_weight + cfg.penalty.value(est.coefs_)
             return value, pack(coef_grads + intercept_grads).astype(np.float64)
 
+        last_finite = pack(params).astype(np.float64)
+
         def callback(intermediate_result):
             est.n_iter_ += 1
+            if np.isfinite(intermediate_result.fun):
+                last_finite[...] = intermediate_result.x
             for p, value in zip(params, unpack(intermediate_result.x, params)):
                 p[...] = value
             score = self.validation_score(*validation) if validation else None
@@ -331,11 +381,16 @@ class Trainer:
             callback=callback,
             options={"maxiter": max_iter, "maxfun": cfg.optimizer.max_fun, "gtol": est.tol},
         )
+        if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
+            # keep the last iterate the callback saw finite (or the start)
+            for p, value in zip(params, unpack(last_finite, params)):
+                p[...] = value
+            if not est.loss_curve_:
+                est.loss_ = np.inf
+            warnings.warn(_diverged_message(est, stochastic=False), ConvergenceWarning)
+            return "diverged"
         for p, value in zip(params, unpack(result.x, params)):
             p[...] = value
-        if not np.isfinite(result.fun):
-            warnings.warn(_diverged_message(est), ConvergenceWarning)
-            return "diverged"
         if result.status == 1 and result.nit >= max_iter:
             return "max_iter"
         if result.status == 1:

@@ -17,7 +17,7 @@ their noise and a weight of ``k`` is exactly ``k`` copies of a row.
 import numpy as np
 import scipy.sparse as sp
 
-from ._hashing import bernoulli16, draw_stream_key, uniform
+from ._hashing import bernoulli16, draw_stream_key, rounded_rate16, uniform
 
 
 def dropout_mask(keys, n_units, rate, rng, dtype):
@@ -25,11 +25,12 @@ def dropout_mask(keys, n_units, rate, rng, dtype):
 
     Units are kept with probability ``1 - rate``, ``rate`` rounded to a
     multiple of ``2**-16`` (see :func:`skreg._hashing.bernoulli16`), and kept
-    units are scaled by ``1 / (1 - rate)``.
+    units are scaled by ``1 / (1 - rounded rate)``, so the expected mask is
+    exactly 1.
     """
     dtype = np.dtype(dtype)
     keep = bernoulli16(keys, n_units, draw_stream_key(rng), rate)
-    return np.multiply(keep, dtype.type(1.0 / (1.0 - rate)), dtype=dtype)
+    return np.multiply(keep, dtype.type(1.0 / (1.0 - rounded_rate16(rate))), dtype=dtype)
 
 
 def dropconnect_mask(shape, rate, rng, dtype):
