@@ -6,7 +6,9 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._base import BaseMLP, _is_stochastic, warn_if_not_finite
+from ._base import BaseMLP
+from ._checks import warn_if_not_finite
+from ._settings import is_stochastic
 from ._docstrings import fill_docstring
 from ._mc_dropout import mc_raw_outputs
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
@@ -94,7 +96,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return LogisticCrossEntropy()
         return SoftmaxCrossEntropy()
 
-    @available_if(_is_stochastic)
+    @available_if(is_stochastic)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch over the given data.
 

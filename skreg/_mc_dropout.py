@@ -10,7 +10,8 @@ for the same row, whatever else is in ``X``.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _named_input_errors
+from ._checks import named_input_errors
+from ._settings import dropout_rates
 from ._compat import validate_data
 from ._hashing import row_keys
 from .network import forward
@@ -28,14 +29,14 @@ def mc_raw_outputs(est, X):
     """
     check_is_fitted(est)
     n_hidden = len(est.coefs_) - 1
-    dropout = est._dropout_rates(n_hidden)
+    dropout = dropout_rates(est, n_hidden)
     if not (any(dropout) or est.input_dropout or est.dropconnect):
         raise ValueError(
             "MC-dropout predictions need dropout, input_dropout or dropconnect > 0; "
             "this model has none, so every pass would be identical. Refit with a "
             "dropout rate or use the plain prediction."
         )
-    with _named_input_errors("X"):
+    with named_input_errors("X"):
         X = validate_data(
             est, X, reset=False, accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],

@@ -4,7 +4,9 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
-from ._base import BaseMLP, _is_stochastic, warn_if_not_finite
+from ._base import BaseMLP
+from ._checks import warn_if_not_finite
+from ._settings import is_stochastic
 from ._compat import StrOptions
 from ._docstrings import fill_docstring
 from ._mc_dropout import mc_raw_outputs
@@ -122,7 +124,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         return np.asarray(Y, dtype=np.float64), None
 
-    @available_if(_is_stochastic)
+    @available_if(is_stochastic)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one epoch over the given data.
 

@@ -20,6 +20,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 
 from skreg import MLPClassifier, MLPRegressor
+from skreg._settings import optimizer_object
 from skreg.optimizers import OPTIMIZERS
 
 STOCHASTIC = [name for name in OPTIMIZERS if name != "lbfgs"]
@@ -248,7 +249,7 @@ def test_pickled_model_continues_partial_fit_identically(Est, optimizer):
     for _ in range(2):
         quiet_fit(fresh_state, X, y, method="partial_fit")
     restarted = roundtrip(copy_)
-    restarted._optimizer_state = est._optimizer_object().init_state(
+    restarted._optimizer_state = optimizer_object(est).init_state(
         restarted.coefs_ + restarted.intercepts_
     )
     for _ in range(2):

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 from skreg import MLPClassifier, MLPRegressor
+from skreg._settings import optimizer_object
 from skreg.optimizers import LBFGS, Adam, AdamW, Momentum, RMSprop
 
 FAST = settings(
@@ -527,7 +528,7 @@ def run_case(case):
         )
         fit_diverged = diverged(caught)
         check_predictions(est, case, fit_diverged)
-        if est._optimizer_object().is_stochastic:
+        if optimizer_object(est).is_stochastic:
             est.partial_fit(case.X, case.y, sample_weight=case.sample_weight)
             check_predictions(est, case, fit_diverged or diverged(caught))
         check_warnings(caught, case)
