@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
+from . import _fused
 from .constraints import apply_max_norm
 from .network import Workspace, forward, pack, unpack
 from .noise import layer_masks, perturb_inputs
@@ -145,6 +146,8 @@ class Trainer:
             params=buf,
             grads=ws.flat_grads,
             slots=slots,
+            # the compiled one-pass step where numba is there (else None)
+            fused=_fused.FusedStep.create(opt, buf, ws.flat_grads, slots, n_w),
             chunks=[
                 (buf[a:b], ws.flat_grads[a:b], {k: v[a:b] for k, v in slots.items()}, k, w)
                 for a, b, k, w in chunks
@@ -157,6 +160,8 @@ class Trainer:
         With flat parameters the three run chunk by chunk, so each chunk is
         read from memory once and the three steps work on it in cache; every
         coordinate sees the same arithmetic as in the array-by-array order.
+        Where numba is available (and ``SKREG_DISABLE_NUMBA`` is not set) a
+        compiled kernel of :mod:`skreg._fused` does all three in one pass.
         """
         est, cfg = self.est, self.cfg
         penalty = cfg.penalty
@@ -183,6 +188,8 @@ class Trainer:
         state["t"] += 1
         t = state["t"]
         lr = float(lr)
+        if flat.fused is not None and flat.fused(lr, t, penalty.l2_strength, penalty.l1_strength):
+            return
         with_l2 = bool(penalty.l2_strength)
         for p, g, slot, n_weights, is_weight in flat.chunks:
             if with_l2 and n_weights:

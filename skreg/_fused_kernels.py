@@ -1,0 +1,154 @@
+"""Compiled kernels of :mod:`skreg._fused` (imported only when numba is used).
+
+Each kernel does, per coordinate of the flat vectors and in one pass, the L2
+gradient (weights only), the update rule with the operations of
+:mod:`skreg.optimizers` in the same order and the parameters' dtype, and the
+L1 soft threshold with that coordinate's step (weights only). No fastmath.
+"""
+
+import os
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+# numba's default layer on Linux is GNU OpenMP, whose idle threads spin after
+# each parallel loop and then take the cores from OpenBLAS's threads: a fit with
+# 2 BLAS threads on 2 cores ran 3-10x slower. The workqueue layer sleeps
+# instead. Only chosen where the user has not chosen a layer (numba reads the
+# setting when its first parallel loop runs, process-wide); skreg never enters
+# the kernels from two threads at once (skreg._fused._LOCK).
+if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
+    numba.config.THREADING_LAYER = "workqueue"
+
+
+@njit(cache=True, inline="always")
+def _prox_array(p, i, step, l1):
+    # soft threshold by step * l1: p - clip(p, -threshold, threshold)
+    threshold = step * l1
+    clipped = -threshold
+    if p[i] > clipped:
+        clipped = p[i]
+    if clipped > threshold:
+        clipped = threshold
+    p[i] -= clipped
+
+
+@njit(cache=True, inline="always")
+def _adam_one(p, g, m, v, i, c, nadam, l2, l1, decay):
+    b1, one_b1, b2, one_b2 = c[0], c[1], c[2], c[3]
+    bias2, eps, correction, lr = c[4], c[5], c[6], c[7]
+    gi = g[i]
+    if l2:
+        gi += p[i] * c[8]
+    if decay:
+        p[i] *= c[10]
+    mi = m[i] * b1 + gi * one_b1
+    m[i] = mi
+    vi = v[i] * b2 + (gi * one_b2) * gi
+    v[i] = vi
+    denom = np.sqrt(vi / bias2) + eps
+    if nadam:
+        direction = (mi * b1 + gi * one_b1) / correction
+        direction /= denom
+        p[i] -= direction * lr
+    else:
+        p[i] -= (mi / (denom * correction)) * lr
+    if l1:
+        _prox_array(p, i, lr / denom, c[9])
+
+
+@njit(cache=True, parallel=True)
+def _adam_kernel(p, g, m, v, n_weights, c, nadam, l2, l1, decay, parallel):
+    """Adam, Nadam and AdamW; ``c`` holds beta_1, 1 - beta_1, beta_2,
+    1 - beta_2, 1 - beta_2**t, epsilon, 1 - beta_1**t, lr, the L2 and L1
+    strengths and the decay factor 1 - lr * weight_decay."""
+    if parallel:
+        for i in prange(n_weights):
+            _adam_one(p, g, m, v, i, c, nadam, l2, l1, decay)
+    else:
+        for i in range(n_weights):
+            _adam_one(p, g, m, v, i, c, nadam, l2, l1, decay)
+    for i in range(n_weights, p.shape[0]):
+        _adam_one(p, g, m, v, i, c, nadam, False, False, False)
+
+
+@njit(cache=True, inline="always")
+def _sgd_one(p, g, v, i, c, mode, l2, l1):
+    momentum, lr = c[0], c[1]
+    gi = g[i]
+    if l2:
+        gi += p[i] * c[2]
+    gi *= lr
+    if mode == 0:  # SGD
+        p[i] -= gi
+    else:
+        vi = v[i] * momentum - gi
+        v[i] = vi
+        if mode == 1:  # Momentum
+            p[i] += vi
+        else:  # Nesterov
+            p[i] += vi * momentum
+            p[i] -= gi
+    if l1:
+        # the threshold is the same number for every coordinate
+        clipped = c[3]  # -threshold
+        if p[i] > clipped:
+            clipped = p[i]
+        if clipped > c[4]:
+            clipped = c[4]
+        p[i] -= clipped
+
+
+@njit(cache=True, parallel=True)
+def _sgd_kernel(p, g, v, n_weights, c, mode, l2, l1, parallel):
+    """SGD (mode 0), Momentum (1) and Nesterov (2); ``c`` holds the
+    momentum, lr, the L2 strength and -/+ the L1 threshold."""
+    if parallel:
+        for i in prange(n_weights):
+            _sgd_one(p, g, v, i, c, mode, l2, l1)
+    else:
+        for i in range(n_weights):
+            _sgd_one(p, g, v, i, c, mode, l2, l1)
+    for i in range(n_weights, p.shape[0]):
+        _sgd_one(p, g, v, i, c, mode, False, False)
+
+
+@njit(cache=True, inline="always")
+def _rms_one(p, g, s1, s2, i, c, mode, l2, l1):
+    rho, one_rho, eps, lr = c[0], c[1], c[2], c[3]
+    gi = g[i]
+    if l2:
+        gi += p[i] * c[4]
+    if mode == 2:  # Adadelta: s1 = E[g^2], s2 = E[d^2]
+        e = s1[i] * rho + (gi * one_rho) * gi
+        s1[i] = e
+        scale = np.sqrt((s2[i] + eps) / (e + eps))
+        d = gi * scale
+        s2[i] = s2[i] * rho + (d * one_rho) * d
+        p[i] -= d * lr
+        step = scale * lr
+    else:
+        if mode == 0:  # Adagrad: s1 = sum of g^2
+            e = s1[i] + gi * gi
+        else:  # RMSprop: s1 = E[g^2]
+            e = s1[i] * rho + (gi * one_rho) * gi
+        s1[i] = e
+        step = lr / (np.sqrt(e) + eps)
+        p[i] -= gi * step
+    if l1:
+        _prox_array(p, i, step, c[5])
+
+
+@njit(cache=True, parallel=True)
+def _rms_kernel(p, g, s1, s2, n_weights, c, mode, l2, l1, parallel):
+    """Adagrad (mode 0), RMSprop (1) and Adadelta (2); ``c`` holds rho,
+    1 - rho, epsilon, lr and the L2 and L1 strengths."""
+    if parallel:
+        for i in prange(n_weights):
+            _rms_one(p, g, s1, s2, i, c, mode, l2, l1)
+    else:
+        for i in range(n_weights):
+            _rms_one(p, g, s1, s2, i, c, mode, l2, l1)
+    for i in range(n_weights, p.shape[0]):
+        _rms_one(p, g, s1, s2, i, c, mode, False, False)
