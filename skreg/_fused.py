@@ -71,6 +71,25 @@ def _kernels():
     return _KERNELS[0]
 
 
+def run_kernel(name, *args):
+    """Run the compiled kernel ``name`` of :mod:`skreg._fused_kernels`.
+
+    Returns
+    -------
+    bool
+        Whether it ran: False where numba is unavailable or disabled, or the
+        kernels are busy in another thread (the caller then takes its numpy
+        path).
+    """
+    if not enabled() or not _LOCK.acquire(blocking=False):
+        return False
+    try:
+        getattr(_kernels(), name)(*args)
+    finally:
+        _LOCK.release()
+    return True
+
+
 _ADAM_FAMILY = {Adam: False, Nadam: True, AdamW: False}
 _SGD_FAMILY = {SGD: 0, Momentum: 1, Nesterov: 2}
 _RMS_FAMILY = {Adagrad: 0, RMSprop: 1, Adadelta: 2}

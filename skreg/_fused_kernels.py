@@ -1,9 +1,13 @@
 """Compiled kernels of :mod:`skreg._fused` (imported only when numba is used).
 
-Each kernel does, per coordinate of the flat vectors and in one pass, the L2
+Update steps. Each kernel does, per coordinate of the flat vectors and in one pass, the L2
 gradient (weights only), the update rule with the operations of
 :mod:`skreg.optimizers` in the same order and the parameters' dtype, and the
 L1 soft threshold with that coordinate's step (weights only). No fastmath.
+
+Hashing. :func:`_row_key_sums` and :func:`_bernoulli16_fill` compute, in one
+pass per entry and bit for bit, what :func:`skreg._hashing.row_keys` (dense
+input) and :func:`skreg._hashing.bernoulli16` compute with numpy ufuncs.
 """
 
 import os
@@ -152,3 +156,66 @@ def _rms_kernel(p, g, s1, s2, n_weights, c, mode, l2, l1, parallel):
             _rms_one(p, g, s1, s2, i, c, mode, l2, l1)
     for i in range(n_weights, p.shape[0]):
         _rms_one(p, g, s1, s2, i, c, mode, False, False)
+
+
+# -- hashing (see skreg._hashing for the definitions) ---------------------------
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_U30, _U27, _U31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_U16, _U32, _U48 = np.uint64(16), np.uint64(32), np.uint64(48)
+_LOW16 = np.uint64(0xFFFF)
+
+
+@njit(cache=True, inline="always")
+def _mix64(x):
+    x ^= x >> _U30
+    x *= _M1
+    x ^= x >> _U27
+    x *= _M2
+    x ^= x >> _U31
+    return x
+
+
+@njit(cache=True, parallel=True)
+def _row_key_sums(X, salts, mixed_salts, out):
+    """``out[i] = sum_j mix(bits(X[i, j] + 0.0) ^ salts[j]) - mixed_salts[j]``
+    (wrapping uint64 arithmetic), for a C-contiguous float32/float64 ``X``."""
+    n, d = X.shape
+    for i in prange(n):
+        row = np.empty(d, np.float64)
+        for j in range(d):
+            row[j] = X[i, j] + 0.0  # float32 converts exactly; -0.0 becomes 0.0
+        bits = row.view(np.uint64)
+        acc = np.uint64(0)
+        for j in range(d):
+            acc += _mix64(bits[j] ^ salts[j]) - mixed_salts[j]
+        out[i] = acc
+
+
+@njit(cache=True)
+def _bernoulli16_fill(keys, stream_key, threshold, values, out):
+    """``out[i, j] = values[1]`` where 16-bit piece ``j % 4`` (least
+    significant first) of the mixed word ``(keys[i] ^ stream_key) +
+    (j // 4 + 1) * golden`` is at least ``threshold``, else ``values[0]``.
+    One thread: a mini-batch's mask is too little work to share."""
+    n, d = out.shape
+    full = d // 4
+    off, on = values[0], values[1]
+    for i in range(n):
+        base = keys[i] ^ stream_key
+        word = np.uint64(0)
+        for w in range(full):
+            word += _GOLDEN
+            x = _mix64(base + word)
+            c = 4 * w
+            out[i, c] = on if (x & _LOW16) >= threshold else off
+            out[i, c + 1] = on if ((x >> _U16) & _LOW16) >= threshold else off
+            out[i, c + 2] = on if ((x >> _U32) & _LOW16) >= threshold else off
+            out[i, c + 3] = on if (x >> _U48) >= threshold else off
+        if 4 * full < d:
+            word += _GOLDEN
+            x = _mix64(base + word)
+            for c in range(4 * full, d):
+                out[i, c] = on if (x & _LOW16) >= threshold else off
+                x >>= _U16

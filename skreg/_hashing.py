@@ -72,6 +72,16 @@ def _entry_terms(values, salts, mixed_salts=None):
     return bits
 
 
+def _compiled_row_keys(X, salts, mixed_salts, keys):
+    """The dense sums of :func:`row_keys` by the compiled kernel, where numba
+    is in use and ``X`` is a C-contiguous float array; returns whether it ran."""
+    if X.dtype not in (np.float32, np.float64) or not X.flags.c_contiguous or X.size < _BLOCK:
+        return False
+    from ._fused import run_kernel
+
+    return run_kernel("_row_key_sums", X, salts, mixed_salts, keys)
+
+
 def row_keys(X, y=None, chunk_rows=None):
     """One uint64 key per row of ``X`` (and of ``y`` when given).
 
@@ -88,12 +98,13 @@ def row_keys(X, y=None, chunk_rows=None):
             np.add.at(keys, row_of_entry, terms)
         else:
             mixed_salts = mix(salts.copy())
-            if chunk_rows is None:
-                chunk_rows = max(1, _BLOCK // max(d, 1))
-            for start in range(0, n, chunk_rows):
-                block = X[start : start + chunk_rows]
-                terms = _entry_terms(block, salts, mixed_salts)
-                np.sum(terms, axis=1, dtype=np.uint64, out=keys[start : start + chunk_rows])
+            if not _compiled_row_keys(X, salts, mixed_salts, keys):
+                if chunk_rows is None:
+                    chunk_rows = max(1, _BLOCK // max(d, 1))
+                for start in range(0, n, chunk_rows):
+                    block = X[start : start + chunk_rows]
+                    terms = _entry_terms(block, salts, mixed_salts)
+                    np.sum(terms, axis=1, dtype=np.uint64, out=keys[start : start + chunk_rows])
         if y is not None:
             y2 = np.asarray(y, dtype=np.float64).reshape(n, -1)
             y_salts = mix(_column_salts(y2.shape[1]) ^ _GOLDEN)
@@ -155,3 +166,22 @@ def bernoulli16(keys, n_columns, stream_key, p):
     words = random_bits(keys, -(-n_columns // 4), stream_key)
     pieces = words.astype("<u8", copy=False).view("<u2")
     return pieces[:, :n_columns] >= threshold
+
+
+def bernoulli16_fill(keys, stream_key, p, value, out):
+    """Write ``value`` where :func:`bernoulli16` is True and 0 elsewhere, into
+    the 2-D float array ``out`` (one row per key); returns ``out``.
+
+    Uses the compiled kernel where numba is in use, else numpy; the result is
+    the same.
+    """
+    n_columns = out.shape[1]
+    if out.flags.c_contiguous and out.dtype in (np.float32, np.float64):
+        from ._fused import run_kernel
+
+        threshold = np.uint64(_rate_in_16_bits(p))
+        values = np.array([0.0, value], dtype=out.dtype)
+        if run_kernel("_bernoulli16_fill", keys, np.uint64(stream_key), threshold, values, out):
+            return out
+    keep = bernoulli16(keys, n_columns, stream_key, p)
+    return np.multiply(keep, out.dtype.type(value), out=out)

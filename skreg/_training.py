@@ -87,6 +87,7 @@ class Trainer:
         self.workspace = None
         self._noisy_layers = any(cfg.dropout) or bool(cfg.dropconnect)
         self._flat = None
+        self._mask_buffers = None  # dropout masks of a mini-batch, made per epoch
 
     # -- shared pieces -------------------------------------------------------
     @property
@@ -230,7 +231,7 @@ class Trainer:
         unit_masks = weight_masks = None
         if self._noisy_layers:
             unit_masks, weight_masks = layer_masks(
-                coefs, keys, cfg.dropout, cfg.dropconnect, self.rng
+                coefs, keys, cfg.dropout, cfg.dropconnect, self.rng, self._mask_buffers
             )
         ws = self.workspace
         z = ws.forward(coefs, est.intercepts_, X, est.activation, unit_masks, weight_masks)
@@ -257,6 +258,12 @@ class Trainer:
         if gather:
             X_batch = np.empty((batch_size, *X.shape[1:]), X.dtype)
             Y_batch = np.empty((batch_size, *Y.shape[1:]), Y.dtype)
+        if any(cfg.dropout):
+            coefs = self.est.coefs_
+            self._mask_buffers = [
+                np.empty((batch_size, W.shape[1]), coefs[0].dtype) if rate else None
+                for W, rate in zip(coefs[:-1], cfg.dropout)
+            ]
         lr = cfg.schedule.current
         loss_sum = 0.0
         batch_keys = None

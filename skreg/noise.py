@@ -17,20 +17,23 @@ their noise and a weight of ``k`` is exactly ``k`` copies of a row.
 import numpy as np
 import scipy.sparse as sp
 
-from ._hashing import bernoulli16, draw_stream_key, rounded_rate16, uniform
+from ._hashing import bernoulli16_fill, draw_stream_key, rounded_rate16, uniform
 
 
-def dropout_mask(keys, n_units, rate, rng, dtype):
+def dropout_mask(keys, n_units, rate, rng, dtype, out=None):
     """Inverted-dropout multipliers, shape ``(len(keys), n_units)``.
 
     Units are kept with probability ``1 - rate``, ``rate`` rounded to a
     multiple of ``2**-16`` (see :func:`skreg._hashing.bernoulli16`), and kept
     units are scaled by ``1 / (1 - rounded rate)``, so the expected mask is
-    exactly 1.
+    exactly 1. ``out``, if given, is the array (of that shape and ``dtype``)
+    to write into.
     """
     dtype = np.dtype(dtype)
-    keep = bernoulli16(keys, n_units, draw_stream_key(rng), rate)
-    return np.multiply(keep, dtype.type(1.0 / (1.0 - rounded_rate16(rate))), dtype=dtype)
+    if out is None:
+        out = np.empty((len(keys), n_units), dtype)
+    scale = 1.0 / (1.0 - rounded_rate16(rate))
+    return bernoulli16_fill(keys, draw_stream_key(rng), rate, scale, out)
 
 
 def dropconnect_mask(shape, rate, rng, dtype):
@@ -71,18 +74,26 @@ def perturb_inputs(X, keys, input_dropout, noise_std, rng):
     return X
 
 
-def layer_masks(coefs, keys, dropout, dropconnect, rng):
+def layer_masks(coefs, keys, dropout, dropconnect, rng, buffers=None):
     """Masks for one pass: ``(unit_masks, weight_masks)`` for :func:`forward`.
 
     ``dropout`` holds one rate per hidden layer; either list is None when its
-    regularizer is off.
+    regularizer is off. ``buffers``, if given, holds per hidden layer a 2-D
+    array with at least ``len(keys)`` rows to write that layer's dropout
+    mask into (the first rows are used), or None.
     """
     dtype = coefs[0].dtype
     unit_masks = weight_masks = None
     if any(dropout):
+        if buffers is None:
+            buffers = [None] * len(dropout)
         unit_masks = [
-            dropout_mask(keys, W.shape[1], rate, rng, dtype) if rate else None
-            for W, rate in zip(coefs[:-1], dropout)
+            dropout_mask(
+                keys, W.shape[1], rate, rng, dtype, None if buf is None else buf[: len(keys)]
+            )
+            if rate
+            else None
+            for W, rate, buf in zip(coefs[:-1], dropout, buffers)
         ]
     if dropconnect:
         weight_masks = [dropconnect_mask(W.shape, dropconnect, rng, dtype) for W in coefs]

@@ -9,12 +9,15 @@
 * End to end: fits with numba and with ``SKREG_DISABLE_NUMBA=1`` give the same
   coefficients; the compiled step is really taken (and not when disabled).
 * Fits in two threads at once equal fits one after the other.
+* The compiled row keys and dropout masks equal numpy's bit for bit, and so
+  do fits with dropout.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification
 
 pytest.importorskip("numba")
@@ -31,6 +34,8 @@ from skreg.optimizers import (  # noqa: E402
     Nesterov,
     RMSprop,
 )
+from skreg._hashing import rounded_rate16, row_keys  # noqa: E402
+from skreg.noise import dropout_mask  # noqa: E402
 from skreg.penalties import ElasticNet  # noqa: E402
 
 OPTIMIZERS = {
@@ -182,3 +187,84 @@ def test_fits_in_threads(numba_on):
     for a, b in zip(threaded, serial):
         for u, v in zip(a.coefs_, b.coefs_):
             np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-14)
+
+
+# -- compiled hashing: row keys and dropout masks, bit for bit ----------------
+
+
+def _both_paths(monkeypatch, compute):
+    """``compute()`` with the compiled kernels and with numpy, and how many
+    times a kernel ran in each."""
+    ran = []
+    run = _fused.run_kernel
+    monkeypatch.setattr(_fused, "run_kernel", lambda *a: ran.append(a[0]) or run(*a))
+    monkeypatch.delenv("SKREG_DISABLE_NUMBA", raising=False)
+    compiled = compute()
+    n_compiled = len(ran)
+    monkeypatch.setenv("SKREG_DISABLE_NUMBA", "1")
+    plain = compute()
+    return compiled, plain, n_compiled, len(ran) - n_compiled
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_keys_kernel_matches_numpy(monkeypatch, dtype):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(700, 37)).astype(dtype)
+    X[X > 0.8] = 0.0  # exact zeros contribute nothing
+    X[1, :5] = -0.0  # and -0.0 hashes as 0.0
+    X[2] = X[3]
+    X[4, 0] = np.finfo(dtype).max
+    X[5, 1] = np.finfo(dtype).tiny / 4  # subnormal
+    y = rng.integers(0, 3, size=700)
+
+    compiled, plain, n_compiled, n_plain = _both_paths(monkeypatch, lambda: row_keys(X, y))
+    assert n_compiled == 1 and n_plain == 1  # tried both times; ran only when enabled
+    np.testing.assert_array_equal(compiled, plain)
+    assert compiled[2] == compiled[3] or y[2] != y[3]
+    assert len(np.unique(compiled)) == len(np.unique(np.column_stack([X, y]), axis=0))
+    # the same keys from a non-contiguous copy (numpy path) and from sparse input
+    np.testing.assert_array_equal(row_keys(np.asfortranarray(X), y), compiled)
+    np.testing.assert_array_equal(row_keys(sp.csr_array(X), y), compiled)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_units", [1, 3, 4, 5, 63, 256])
+@pytest.mark.parametrize("rate", [0.1, 0.5, 0.97])
+def test_dropout_mask_kernel_matches_numpy(monkeypatch, dtype, n_units, rate):
+    keys = np.random.default_rng(1).integers(0, 2**64, size=300, dtype=np.uint64)
+
+    def masks():
+        rng = np.random.default_rng(2)
+        out = np.full((320, n_units), np.nan, dtype)  # a buffer with spare rows
+        written = dropout_mask(keys, n_units, rate, rng, dtype, out=out[:300])
+        assert np.isnan(out[300:]).all()
+        return written, dropout_mask(keys, n_units, rate, rng, dtype)
+
+    (a, b), (c, d), n_compiled, n_plain = _both_paths(monkeypatch, masks)
+    assert n_compiled == 2 and n_plain == 2
+    for compiled, plain in ((a, c), (b, d)):
+        assert compiled.dtype == plain.dtype == dtype
+        np.testing.assert_array_equal(compiled, plain)
+    kept = a > 0
+    np.testing.assert_array_equal(a[kept], dtype(1 / (1 - rounded_rate16(rate))))
+    assert not np.array_equal(a, b)  # a fresh stream key per call
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_fit_matches_numpy_path(monkeypatch, dtype):
+    X, y = make_classification(n_samples=500, n_features=40, random_state=3)
+    X = X.astype(dtype)
+
+    def fit():
+        return MLPClassifier(
+            hidden_layer_sizes=(64, 32), dropout=[0.5, 0.2], input_dropout=0.1,
+            optimizer="sgd", max_iter=4, batch_size=50, random_state=0,
+            tol=0.0, n_iter_no_change=1000,
+        ).fit(X, y)
+
+    compiled, plain, n_compiled, _ = _both_paths(monkeypatch, fit)
+    # row keys once, then per batch one mask per hidden layer and the inputs
+    assert n_compiled == 1 + 4 * 10 * 3
+    for a, b in zip(compiled.coefs_ + compiled.intercepts_, plain.coefs_ + plain.intercepts_):
+        np.testing.assert_array_equal(a, b)
