@@ -71,6 +71,14 @@ def _kernels():
     return _KERNELS[0]
 
 
+def compiled_kernels():
+    """The module of compiled kernels, or None where numba is unavailable or
+    disabled (see :func:`enabled`). Only its single-threaded kernels may be
+    called directly; the parallel ones go through :func:`run_kernel` or
+    :class:`FusedStep`."""
+    return _kernels() if enabled() else None
+
+
 def run_kernel(name, *args):
     """Run the compiled kernel ``name`` of :mod:`skreg._fused_kernels`.
 

@@ -219,3 +219,40 @@ def _bernoulli16_fill(keys, stream_key, threshold, values, out):
             for c in range(4 * full, d):
                 out[i, c] = on if (x & _LOW16) >= threshold else off
                 x >>= _U16
+
+
+# -- ReLU layers of the training passes (see skreg.network.Workspace) ---------
+@njit(cache=True)
+def _bias_relu(z, b, positive):
+    """``z = maximum(z + b, 0)`` in place and ``positive = z > 0``, row by
+    row (one thread)."""
+    n, d = z.shape
+    for i in range(n):
+        for j in range(d):
+            v = z[i, j] + b[j]
+            v = 0.0 if v < 0 else v  # keeps NaN and -0.0, as np.maximum
+            z[i, j] = v
+            positive[i, j] = v > 0
+
+
+@njit(cache=True)
+def _relu_backward(delta, positive, mask, has_mask, bias_grad):
+    """``delta *= mask`` (dropout, if ``has_mask``), then ``delta *=
+    positive``, and the column sums of the result into ``bias_grad`` (one
+    thread)."""
+    n, d = delta.shape
+    one, zero = delta.dtype.type(1), delta.dtype.type(0)
+    for j in range(d):
+        bias_grad[j] = zero
+    if has_mask:
+        for i in range(n):
+            for j in range(d):
+                v = (delta[i, j] * mask[i, j]) * (one if positive[i, j] else zero)
+                delta[i, j] = v
+                bias_grad[j] += v
+    else:
+        for i in range(n):
+            for j in range(d):
+                v = delta[i, j] * (one if positive[i, j] else zero)
+                delta[i, j] = v
+                bias_grad[j] += v

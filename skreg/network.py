@@ -8,6 +8,7 @@ attributes ``coefs_`` and ``intercepts_``.
 import numpy as np
 import scipy.sparse as sp
 
+from ._fused import compiled_kernels
 from .activations import ACTIVATIONS
 from .initializers import draw_weights
 
@@ -120,6 +121,11 @@ class Workspace:
     are sized for the largest batch; a smaller batch uses their first rows.
     The arithmetic is that of :func:`forward` and :func:`backward`.
 
+    Where numba is in use (see :mod:`skreg._fused`), ReLU layers take compiled
+    kernels that do in one pass what numpy does in several, with the same
+    results: bias, ReLU and the booleans of ``h > 0`` in the forward pass;
+    dropout mask, ReLU derivative and bias gradient in the backward pass.
+
     Parameters
     ----------
     coefs : list of ndarray
@@ -146,6 +152,7 @@ class Workspace:
         self._capacity = 0
         self._by_rows = {}
         self._rows = None
+        self._kernels = compiled_kernels()
 
     def param_views(self, flat):
         """Views of the vector ``flat`` shaped like the weights, then the biases."""
@@ -194,6 +201,7 @@ class Workspace:
         overwrite (with ``dloss/draw_output`` for :meth:`backward`).
         """
         act = ACTIVATIONS[activation][0]
+        relu_kernel = self._kernels is not None and activation == "relu"
         bufs = self._buffers(X.shape[0])
         self._rows = bufs
         zs, inputs = bufs["z"], self.inputs
@@ -210,10 +218,15 @@ class Workspace:
                 z[...] = a @ W
             else:
                 np.matmul(a, W, out=z)
-            z += b
             if layer == last:
+                z += b
                 return z
-            act(z)
+            if relu_kernel:
+                positive = self._extra("positive", layer, z.shape, bool)
+                self._kernels._bias_relu(z, b, positive)
+            else:
+                z += b
+                act(z)
             if unit_masks is not None and unit_masks[layer] is not None:
                 dropped = self._extra("dropped", layer, z.shape, self.dtype)
                 a = np.multiply(z, unit_masks[layer], out=dropped)
@@ -231,7 +244,9 @@ class Workspace:
         """
         act_grad = ACTIVATIONS[activation][1]
         relu = activation == "relu"
+        kernels = self._kernels if relu else None
         zs = self._rows["z"]
+        bias_grad_done = False  # set where a kernel wrote the next layer's
         for layer in range(len(coefs) - 1, -1, -1):
             a = self.inputs[layer]
             grad = self.coef_grads[layer]
@@ -244,24 +259,39 @@ class Workspace:
             if weight_masks is not None and weight_masks[layer] is not None:
                 grad *= weight_masks[layer]
                 W = self.masked_coefs[layer]
-            np.sum(delta, axis=0, out=self.intercept_grads[layer])
-            if layer > 0:
-                h = zs[layer - 1]  # the hidden output, only needed for the derivative
-                if relu:
-                    # the derivative needs only where h > 0: keep that as
-                    # booleans and write the delta over h
-                    positive = self._extra("positive", layer - 1, h.shape, bool)
-                    np.greater(h, 0, out=positive)
-                    delta = np.matmul(delta, W.T, out=h)
-                else:
-                    out = self._extra("delta", layer - 1, h.shape, self.dtype)
-                    delta = np.matmul(delta, W.T, out=out)
-                if unit_masks is not None and unit_masks[layer - 1] is not None:
-                    delta *= unit_masks[layer - 1]
-                if relu:
-                    np.multiply(delta, positive, out=delta)
-                else:
-                    act_grad(h, delta)
+            if not bias_grad_done:
+                np.sum(delta, axis=0, out=self.intercept_grads[layer])
+            bias_grad_done = False
+            if layer == 0:
+                break
+            h = zs[layer - 1]  # the hidden output, only needed for the derivative
+            mask = None if unit_masks is None else unit_masks[layer - 1]
+            if kernels is not None:
+                # h > 0 was kept by the forward kernel
+                positive = self._extra("positive", layer - 1, h.shape, bool)
+                delta = np.matmul(delta, W.T, out=h)
+                has_mask = mask is not None
+                kernels._relu_backward(
+                    delta, positive, mask if has_mask else delta, has_mask,
+                    self.intercept_grads[layer - 1],
+                )
+                bias_grad_done = True
+                continue
+            if relu:
+                # the derivative needs only where h > 0: keep that as
+                # booleans and write the delta over h
+                positive = self._extra("positive", layer - 1, h.shape, bool)
+                np.greater(h, 0, out=positive)
+                delta = np.matmul(delta, W.T, out=h)
+            else:
+                out = self._extra("delta", layer - 1, h.shape, self.dtype)
+                delta = np.matmul(delta, W.T, out=out)
+            if mask is not None:
+                delta *= mask
+            if relu:
+                np.multiply(delta, positive, out=delta)
+            else:
+                act_grad(h, delta)
         self.inputs[:] = [None] * len(coefs)
         return self.coef_grads, self.intercept_grads
 

@@ -162,3 +162,41 @@ def test_loss_values_are_stable_for_huge_logits():
     zb = np.array([[800.0]])
     assert LogisticCrossEntropy().per_sample(np.array([[0.0]]), zb)[0] == pytest.approx(800.0)
     assert LogisticCrossEntropy().per_sample(np.array([[1.0]]), zb)[0] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("numba", ["on", "off"])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_workspace_passes_equal_plain_passes(monkeypatch, numba, activation, dtype):
+    """The training passes (preallocated buffers; compiled ReLU kernels where
+    numba is in use) give the gradients of the plain, checked passes, also
+    with dropout masks and for a smaller batch after a larger one."""
+    if numba == "on":
+        pytest.importorskip("numba")
+        monkeypatch.delenv("SKREG_DISABLE_NUMBA", raising=False)
+    else:
+        monkeypatch.setenv("SKREG_DISABLE_NUMBA", "1")
+    from skreg.network import Workspace
+
+    rng = np.random.default_rng(5)
+    coefs, intercepts = init_parameters([6, 9, 7, 3], "he_uniform", rng, dtype)
+    for b in intercepts:
+        b += rng.normal(scale=0.3, size=b.shape).astype(dtype)
+    ws = Workspace(coefs, dtype)
+    assert (ws._kernels is not None) == (numba == "on")
+    for n_rows, with_masks in [(20, False), (20, True), (13, True), (20, False)]:
+        X = rng.normal(size=(n_rows, 6)).astype(dtype)
+        masks = None
+        if with_masks:
+            masks = [(rng.random((n_rows, k)) > 0.4).astype(dtype) / dtype(0.6) for k in (9, 7)]
+        expected = forward(coefs, intercepts, X, activation, masks)
+        delta = rng.normal(size=(n_rows, 3)).astype(dtype)
+        want = backward(coefs, expected, delta.copy(), activation, masks)
+
+        z = ws.forward(coefs, intercepts, X, activation, masks)
+        np.testing.assert_array_equal(z, expected.raw_output)
+        z[...] = delta
+        coef_grads, intercept_grads = ws.backward(coefs, z, activation, masks)
+        for got, ref in zip(coef_grads + intercept_grads, want[0] + want[1]):
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, ref, rtol=1e-5 if dtype == np.float32 else 1e-12)
