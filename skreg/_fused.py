@@ -1,17 +1,20 @@
-"""Optional compiled update step: L2 gradient, optimizer rule and L1 prox in
-one pass over the flat parameter vector.
+"""Optional compiled kernels (numba): the update step, and access to the
+others (row keys, dropout masks, ReLU layers; see :mod:`skreg._fused_kernels`).
 
-The numpy path (:meth:`skreg._training.Trainer._update`) runs the three as a
-chain of in-place ufuncs over cache-sized chunks, about 14 passes per
-coordinate for Adam. Where numba imports, the kernels below do the same
-arithmetic, in the same order and in the parameters' own dtype, once per
-coordinate, split over the cores with ``numba.prange``. They are compiled on
-first use (and cached on disk, ``cache=True``), without ``fastmath``, so the
-results match the numpy path to rounding (in practice they are usually bit for
-bit the same).
+The update step does the L2 gradient, the optimizer rule and the L1 prox in
+one pass over the flat parameter vector. The numpy path
+(:meth:`skreg._training.Trainer._update`) runs the three as a chain of
+in-place ufuncs over cache-sized chunks, about 14 passes per coordinate for
+Adam. Where numba imports, the kernels do the same arithmetic, in the same
+order and in the parameters' own dtype, once per coordinate, in one vectorized
+loop, split over the cores with ``numba.prange`` for vectors of 16 MB and
+more. They are compiled on first use (and cached on disk, ``cache=True``),
+without ``fastmath``, so the results match the numpy path to rounding (in
+practice they are usually bit for bit the same).
 
 Set the environment variable ``SKREG_DISABLE_NUMBA=1`` to force the numpy
-path; it is read when a fit starts.
+path; it is read when a fit starts (the ReLU kernels, the update step) or when
+a mask or row keys are drawn.
 
 Layout of the flat vectors (see :class:`skreg.network.Workspace`): the
 ``n_weights`` weight coordinates first, then the biases. The L2 gradient, the
@@ -39,8 +42,11 @@ from .optimizers import (
 # threads at once; a fit that finds the kernels busy takes the numpy path
 _LOCK = threading.Lock()
 
-# below this many coordinates one thread does the whole vector
-_PARALLEL_MIN = 1 << 15
+# below this many bytes of parameters one thread does the whole vector: a
+# parallel loop costs 100-200 us to start (workqueue layer, 2 cores), and one
+# thread runs the vectorized loop over a 4 MB vector in about that time; from
+# 16 MB on, two threads win (memory bandwidth). Measured, see benchmarks/README.
+_PARALLEL_MIN_BYTES = 16 << 20
 
 
 def enabled():
@@ -127,7 +133,7 @@ class FusedStep:
         self.slots = [slots[name] for name in optimizer.slots]
         self.n_weights = int(n_weights)
         self.dtype = params.dtype
-        self.parallel = params.size >= _PARALLEL_MIN
+        self.parallel = params.nbytes >= _PARALLEL_MIN_BYTES
         self._dummy = np.zeros(1, params.dtype)
 
     @classmethod
@@ -175,6 +181,9 @@ class FusedStep:
             False if the kernels are busy in another thread (nothing was
             done; the caller takes the numpy path).
         """
+        if not self.parallel:  # one thread: no threading layer involved
+            self._run(float(lr), int(t), float(l2), float(l1))
+            return True
         if not _LOCK.acquire(blocking=False):
             return False
         try:
@@ -188,7 +197,7 @@ class FusedStep:
         kind = type(opt)
         kernels = _kernels()
         p, g, n_w, par = self.params, self.grads, self.n_weights, self.parallel
-        with_l2, with_l1 = bool(l2), bool(l1)
+        with_l2, with_l1 = _switch(l2), _switch(l1)
         if kind in _ADAM_FAMILY:
             b1, b2 = float(opt.beta_1), float(opt.beta_2)
             wd = float(opt.weight_decay) if kind is AdamW else 0.0
@@ -198,8 +207,8 @@ class FusedStep:
                 dtype=self.dtype,
             )
             m, v = self.slots
-            nadam = _ADAM_FAMILY[kind]
-            kernels._adam_kernel(p, g, m, v, n_w, c, nadam, with_l2, with_l1, bool(wd), par)
+            nadam = _switch(_ADAM_FAMILY[kind])
+            kernels._adam_kernel(p, g, m, v, n_w, c, nadam, with_l2, with_l1, _switch(wd), par)
         elif kind in _SGD_FAMILY:
             mode = _SGD_FAMILY[kind]
             momentum = float(opt.momentum) if mode else 0.0
@@ -207,11 +216,20 @@ class FusedStep:
             threshold = step * l1
             c = np.array([momentum, lr, l2, -threshold, threshold], dtype=self.dtype)
             v = self.slots[0] if mode else self._dummy
-            kernels._sgd_kernel(p, g, v, n_w, c, mode, with_l2, with_l1, par)
+            kernels._sgd_kernel(
+                p, g, v, n_w, c, _switch(mode), _switch(mode == 2), with_l2, with_l1, par
+            )
         else:
             mode = _RMS_FAMILY[kind]
             rho = float(opt.rho) if mode else 0.0
             c = np.array([rho, 1.0 - rho, float(opt.epsilon), lr, l2, l1], dtype=self.dtype)
             s1 = self.slots[0]
             s2 = self.slots[1] if mode == 2 else self._dummy
-            kernels._rms_kernel(p, g, s1, s2, n_w, c, mode, with_l2, with_l1, par)
+            kernels._rms_kernel(
+                p, g, s1, s2, n_w, c, _switch(mode == 0), _switch(mode == 2), with_l2, with_l1, par
+            )
+
+
+def _switch(on):
+    """A kernel switch: True when on, None when off (see _fused_kernels)."""
+    return True if on else None

@@ -76,7 +76,8 @@ def _numpy_step(opt, p, g, slots, n_weights, lr, t, penalty):
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 @pytest.mark.parametrize("l2, l1", [(0.0, 0.0), (1e-2, 0.0), (3e-3, 3e-3)])
 @pytest.mark.parametrize("size", [(40_000, 300), (500, 20)])  # parallel, serial loop
-def test_kernel_matches_numpy(numba_on, dtype, name, l2, l1, size):
+def test_kernel_matches_numpy(numba_on, monkeypatch, dtype, name, l2, l1, size):
+    monkeypatch.setattr(_fused, "_PARALLEL_MIN_BYTES", 100_000)  # both loops on small data
     opt = OPTIMIZERS[name]
     n_weights, n_biases = size
     n = n_weights + n_biases
@@ -90,7 +91,7 @@ def test_kernel_matches_numpy(numba_on, dtype, name, l2, l1, size):
     g_fused = np.empty(n, dtype)
     step = _fused.FusedStep.create(opt, p_fused, g_fused, slots_fused, n_weights)
     assert step is not None
-    assert step.parallel == (n >= _fused._PARALLEL_MIN)
+    assert step.parallel == (n >= 1000)
     lr = 0.3 if name == "adadelta" else 1e-2
     for t in range(1, 301):
         g = (rng.normal(size=n) + 0.5 * p_ref.astype(np.float64)).astype(dtype)
