@@ -177,11 +177,13 @@ def bernoulli16_fill(keys, stream_key, p, value, out):
     """
     n_columns = out.shape[1]
     if out.flags.c_contiguous and out.dtype in (np.float32, np.float64):
-        from ._fused import run_kernel
+        from ._fused import compiled_kernels
 
-        threshold = np.uint64(_rate_in_16_bits(p))
-        values = np.array([0.0, value], dtype=out.dtype)
-        if run_kernel("_bernoulli16_fill", keys, np.uint64(stream_key), threshold, values, out):
+        kernels = compiled_kernels()
+        if kernels is not None:  # a single-threaded kernel: called directly
+            threshold = np.uint64(_rate_in_16_bits(p))
+            values = np.array([0.0, value], dtype=out.dtype)
+            kernels._bernoulli16_fill(keys, np.uint64(stream_key), threshold, values, out)
             return out
     keep = bernoulli16(keys, n_columns, stream_key, p)
     return np.multiply(keep, out.dtype.type(value), out=out)

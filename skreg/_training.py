@@ -87,7 +87,7 @@ class Trainer:
         self.workspace = None
         self._noisy_layers = any(cfg.dropout) or bool(cfg.dropconnect)
         self._flat = None
-        self._mask_buffers = None  # dropout masks of a mini-batch, made per epoch
+        self._mask_buffers = None  # dropout masks of a mini-batch, reused across batches
 
     # -- shared pieces -------------------------------------------------------
     @property
@@ -258,7 +258,10 @@ class Trainer:
         if gather:
             X_batch = np.empty((batch_size, *X.shape[1:]), X.dtype)
             Y_batch = np.empty((batch_size, *Y.shape[1:]), Y.dtype)
-        if any(cfg.dropout):
+        if any(cfg.dropout) and (
+            self._mask_buffers is None
+            or max(len(b) for b in self._mask_buffers if b is not None) < batch_size
+        ):
             coefs = self.est.coefs_
             self._mask_buffers = [
                 np.empty((batch_size, W.shape[1]), coefs[0].dtype) if rate else None

@@ -195,10 +195,14 @@ def test_fits_in_threads(numba_on):
 
 def _both_paths(monkeypatch, compute):
     """``compute()`` with the compiled kernels and with numpy, and how many
-    times a kernel ran in each."""
+    times the hashing kernels ran in each."""
     ran = []
-    run = _fused.run_kernel
-    monkeypatch.setattr(_fused, "run_kernel", lambda *a: ran.append(a[0]) or run(*a))
+    kernels = _fused._kernels()
+    for name in ("_row_key_sums", "_bernoulli16_fill"):
+        kernel = getattr(kernels, name)
+        monkeypatch.setattr(
+            kernels, name, lambda *a, _k=kernel, _n=name: ran.append(_n) or _k(*a)
+        )
     monkeypatch.delenv("SKREG_DISABLE_NUMBA", raising=False)
     compiled = compute()
     n_compiled = len(ran)
@@ -219,7 +223,7 @@ def test_row_keys_kernel_matches_numpy(monkeypatch, dtype):
     y = rng.integers(0, 3, size=700)
 
     compiled, plain, n_compiled, n_plain = _both_paths(monkeypatch, lambda: row_keys(X, y))
-    assert n_compiled == 1 and n_plain == 1  # tried both times; ran only when enabled
+    assert n_compiled == 1 and n_plain == 0
     np.testing.assert_array_equal(compiled, plain)
     assert compiled[2] == compiled[3] or y[2] != y[3]
     assert len(np.unique(compiled)) == len(np.unique(np.column_stack([X, y]), axis=0))
@@ -242,7 +246,7 @@ def test_dropout_mask_kernel_matches_numpy(monkeypatch, dtype, n_units, rate):
         return written, dropout_mask(keys, n_units, rate, rng, dtype)
 
     (a, b), (c, d), n_compiled, n_plain = _both_paths(monkeypatch, masks)
-    assert n_compiled == 2 and n_plain == 2
+    assert n_compiled == 2 and n_plain == 0
     for compiled, plain in ((a, c), (b, d)):
         assert compiled.dtype == plain.dtype == dtype
         np.testing.assert_array_equal(compiled, plain)
@@ -264,7 +268,8 @@ def test_dropout_fit_matches_numpy_path(monkeypatch, dtype):
             tol=0.0, n_iter_no_change=1000,
         ).fit(X, y)
 
-    compiled, plain, n_compiled, _ = _both_paths(monkeypatch, fit)
+    compiled, plain, n_compiled, n_plain = _both_paths(monkeypatch, fit)
+    assert n_plain == 0
     # row keys once, then per batch one mask per hidden layer and the inputs
     assert n_compiled == 1 + 4 * 10 * 3
     for a, b in zip(compiled.coefs_ + compiled.intercepts_, plain.coefs_ + plain.intercepts_):
