@@ -246,7 +246,7 @@ class Workspace:
         relu = activation == "relu"
         kernels = self._kernels if relu else None
         zs = self._rows["z"]
-        bias_grad_done = False  # set where a kernel wrote the next layer's
+        bias_grad_done = False  # True once a kernel wrote this layer's bias gradient
         for layer in range(len(coefs) - 1, -1, -1):
             a = self.inputs[layer]
             grad = self.coef_grads[layer]
