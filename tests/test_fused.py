@@ -23,6 +23,8 @@ from sklearn.datasets import make_classification
 pytest.importorskip("numba")
 
 from skreg import MLPClassifier, MLPRegressor, _fused  # noqa: E402
+from skreg._hashing import rounded_rate16, row_keys  # noqa: E402
+from skreg.noise import dropout_mask  # noqa: E402
 from skreg.optimizers import (  # noqa: E402
     SGD,
     Adadelta,
@@ -34,8 +36,6 @@ from skreg.optimizers import (  # noqa: E402
     Nesterov,
     RMSprop,
 )
-from skreg._hashing import rounded_rate16, row_keys  # noqa: E402
-from skreg.noise import dropout_mask  # noqa: E402
 from skreg.penalties import ElasticNet  # noqa: E402
 
 OPTIMIZERS = {
