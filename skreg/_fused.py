@@ -181,15 +181,14 @@ class FusedStep:
             False if the kernels are busy in another thread (nothing was
             done; the caller takes the numpy path).
         """
-        if not self.parallel:  # one thread: no threading layer involved
-            self._run(float(lr), int(t), float(l2), float(l1))
-            return True
-        if not _LOCK.acquire(blocking=False):
+        # only the parallel loop enters the threading layer and needs the lock
+        if self.parallel and not _LOCK.acquire(blocking=False):
             return False
         try:
             self._run(float(lr), int(t), float(l2), float(l1))
         finally:
-            _LOCK.release()
+            if self.parallel:
+                _LOCK.release()
         return True
 
     def _run(self, lr, t, l2, l1):
