@@ -23,6 +23,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from ._hashing import _GOLDEN, _M1, _M2, _S27, _S30, _S31
+
 # numba's default layer on Linux is GNU OpenMP, whose idle threads spin after
 # each parallel loop and then take the cores from OpenBLAS's threads: a fit with
 # 2 BLAS threads on 2 cores ran 3-10x slower. The workqueue layer sleeps
@@ -165,22 +167,19 @@ def _rms_kernel(p, g, s1, s2, n_weights, c, adagrad, adadelta, l2, l1, parallel)
         _rms_one(p, g, s1, s2, i, c, adagrad, adadelta, None, None)
 
 
-# -- hashing (see skreg._hashing for the definitions) ---------------------------
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_U30, _U27, _U31 = np.uint64(30), np.uint64(27), np.uint64(31)
+# -- hashing (the definitions and constants are those of skreg._hashing) ------
 _U16, _U32, _U48 = np.uint64(16), np.uint64(32), np.uint64(48)
 _LOW16 = np.uint64(0xFFFF)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
 def _mix64(x):
-    x ^= x >> _U30
+    # skreg._hashing.mix on one uint64, compiled
+    x ^= x >> _S30
     x *= _M1
-    x ^= x >> _U27
+    x ^= x >> _S27
     x *= _M2
-    x ^= x >> _U31
+    x ^= x >> _S31
     return x
 
 
