@@ -14,19 +14,20 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._callbacks import CallbackSupportMixin, with_callbacks
+from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
 from ._checks import checked_sample_weight, named_input_errors, warn_if_not_finite
 from ._compat import HasMethods, Interval, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
+from ._mc_dropout import mc_raw_outputs
 from ._monitor import EpochMonitor
-from ._settings import hidden_sizes, optimizer_object, resolve_settings
+from ._settings import fresh_optimizer_state, hidden_sizes, resolve_settings
 from ._split import validation_split
-from ._training import Trainer
+from ._state import TrainingState
+from ._training import Passes, StochasticStep, fit_lbfgs, fit_stochastic
 from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
 from .network import forward, init_parameters
 from .optimizers import OPTIMIZERS
-from .schedules import LearningRateSchedule
 
 
 class BaseMLP(CallbackSupportMixin, BaseEstimator):
@@ -37,13 +38,18 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "group_alpha": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "dropconnect": [Interval(Real, 0, 1, closed="left")],
         "noise_std": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "init": [StrOptions(set(INITIALIZERS)), callable],
-        "optimizer": [StrOptions(set(OPTIMIZERS)), HasMethods(["init_state", "update"])],
+        "optimizer": [
+            StrOptions(set(OPTIMIZERS)),
+            HasMethods(["init_state", "update"]),
+            HasMethods(["minimize"]),
+        ],
         "learning_rate_init": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -68,6 +74,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         *,
         alpha=1e-4,
         l1_ratio=0.0,
+        group_alpha=0.0,
         dropout=0.0,
         input_dropout=0.0,
         dropconnect=0.0,
@@ -95,6 +102,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         self.activation = activation
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.group_alpha = group_alpha
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.dropconnect = dropconnect
@@ -140,6 +148,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         self._n_calls += 1
         return np.random.default_rng([self._seed, self._n_calls])
 
+    def _mc_generator(self):
+        """The generator of MC-dropout masks: fixed for a fitted model."""
+        return np.random.default_rng([self._seed, 2**32 + self._n_calls])
+
+    def _mc_raw_outputs(self, X):
+        """Raw outputs of ``mc_samples`` passes with the training masks on."""
+        return mc_raw_outputs(self, X, self._mc_generator())
+
     # -- fitting ---------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data X and targets y.
@@ -174,26 +190,18 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             X, y, sample_weight, first_call, incremental, classes
         )
         hidden = hidden_sizes(self)
-        cfg = resolve_settings(self, len(hidden))
+        settings = resolve_settings(self, len(hidden))
         rng = self._next_rng(fresh=first_call)
         if first_call:
-            self._init_network([X.shape[1], *hidden, Y.shape[1]], cfg, rng, X.dtype)
+            self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
         else:
-            self._check_continuation(X, Y, hidden, cfg)
-        self.out_activation_ = self._make_loss().out_activation
-
-        cfg.schedule = LearningRateSchedule(
-            self.learning_rate,
-            cfg.learning_rate,
-            self.power_t,
-            current=None if first_call else self._learning_rate,
-        )
-        trainer = Trainer(self, cfg, self._make_loss(), rng)
-        monitor = EpochMonitor(self, cfg.schedule)
-        monitor.start(reset_history=first_call)
+            self._check_continuation(X, Y, hidden, settings)
+        loss = self._make_loss()
+        self.out_activation_ = loss.out_activation
+        state = self._hand_in(settings, reset_history=first_call)
 
         use_validation = self.early_stopping and not incremental
-        needs_keys = use_validation or any(cfg.dropout) or self.input_dropout or self.noise_std
+        needs_keys = use_validation or settings.needs_row_keys
         keys = row_keys(X, Y) if needs_keys else np.zeros(X.shape[0], dtype=np.uint64)
         validation = None
         if use_validation:
@@ -205,30 +213,84 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             sample_weight, keys = sample_weight[train], keys[train]
 
         n_epochs = 1 if incremental else self.max_iter
-        monitor.begin_fit(X, y, sample_weight, n_epochs=n_epochs)
-        # The trainer checks the loss and the weights after every epoch and
-        # reports divergence with a ConvergenceWarning; numpy's overflow
+        callbacks = FitCallbacks(self, X, y, sample_weight, n_epochs, state.fitted_attributes)
+        monitor = EpochMonitor(settings, state, validation is not None, callbacks)
+        passes = Passes(settings, state, loss, X.dtype)
+        validate = self._validation_score(passes, validation)
+        # The loops check the loss and the weights after every epoch and
+        # report divergence with a ConvergenceWarning; numpy's overflow
         # warnings from inside the computation would only repeat it obscurely.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if cfg.optimizer.is_stochastic:
-                reason = trainer.fit_stochastic(
-                    X, Y, sample_weight, keys, n_epochs, monitor, validation
+            if settings.is_stochastic:
+                step = StochasticStep(passes, rng)
+                reason = fit_stochastic(
+                    step, X, Y, sample_weight, keys, n_epochs, monitor, validate
                 )
             else:
-                reason = trainer.fit_lbfgs(X, Y, sample_weight, n_epochs, monitor, validation)
-        self._learning_rate = cfg.schedule.current
-        if use_validation:
-            monitor.restore_best()
+                reason = fit_lbfgs(passes, X, Y, sample_weight, monitor, validate)
+        monitor.restore_best()
         monitor.end_fit()
+        self._copy_out(state)
         if reason == "max_iter" and not incremental:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization has not converged yet."
-                if cfg.optimizer.is_stochastic
+                if settings.is_stochastic
                 else f"L-BFGS reached max_iter={self.max_iter} before converging.",
                 ConvergenceWarning,
             )
         return self
+
+    def _hand_in(self, settings, reset_history):
+        """The training state of this fit, from the fitted attributes; the
+        estimator's ``coefs_``/``intercepts_`` become views of its buffers,
+        so scorers and callbacks see the weights as they train."""
+        if reset_history or not hasattr(self, "loss_curve_"):
+            self.loss_curve_ = []
+            self.best_loss_ = np.inf
+            self.validation_scores_ = [] if self.early_stopping else None
+            self.best_validation_score_ = -np.inf if self.early_stopping else None
+        custom = not hasattr(settings.optimizer, "transforms") and settings.is_stochastic
+        state = TrainingState.start(
+            self.coefs_,
+            self.intercepts_,
+            self._optimizer_state,
+            None if custom else settings.slot_names,
+            counters={
+                "n_iter": self.n_iter_,
+                "samples_seen": self.t_,
+                "learning_rate": self._learning_rate,
+            },
+            history={
+                "loss_curve": self.loss_curve_,
+                "best_loss": self.best_loss_,
+                "validation_scores": self.validation_scores_,
+                "best_validation_score": self.best_validation_score_,
+                "loss": getattr(self, "loss_", None),
+            },
+        )
+        self.coefs_, self.intercepts_ = state.buffers.coefs, state.buffers.intercepts
+        return state
+
+    def _copy_out(self, state):
+        """Set the fitted attributes from the training state."""
+        for name, value in state.fitted_attributes().items():
+            if name != "loss_" or value is not None:
+                setattr(self, name, value)
+        self._optimizer_state = state.optimizer_state_out()
+        self._learning_rate = state.learning_rate
+
+    def _validation_score(self, passes, validation):
+        """The function the loops call for a validation score (None without
+        a validation set): the negated validation loss, or the scorer's value
+        of this estimator (whose weights are the training state's)."""
+        if validation is None:
+            return lambda: None
+        X, y, Y, sample_weight = validation
+        scorer = passes.settings.scorer
+        if scorer is None:
+            return lambda: -passes.validation_loss(X, Y, sample_weight)
+        return lambda: scorer(self, X, y, sample_weight=sample_weight)
 
     def _validate_training_data(self, X, y, sample_weight, first_call, incremental, classes):
         """Checked X and y, the encoded targets Y (in X's dtype), the strata
@@ -252,17 +314,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             sample_weight = checked_sample_weight(sample_weight, X)
         return X, y, Y, strata, sample_weight
 
-    def _init_network(self, layer_sizes, cfg, rng, dtype):
+    def _init_network(self, layer_sizes, settings, rng, dtype):
         """Fresh weights, optimizer state and counters."""
         self.coefs_, self.intercepts_ = init_parameters(layer_sizes, self.init, rng, dtype)
         self.n_layers_ = len(layer_sizes)
         self.n_outputs_ = layer_sizes[-1]
         self.n_iter_ = 0
         self.t_ = 0
-        self._optimizer_state = cfg.optimizer.init_state(self.coefs_ + self.intercepts_)
-        self._learning_rate = cfg.learning_rate
+        self._optimizer_state = fresh_optimizer_state(
+            settings.optimizer, self.coefs_ + self.intercepts_
+        )
+        self._learning_rate = settings.learning_rate
 
-    def _check_continuation(self, X, Y, hidden, cfg):
+    def _check_continuation(self, X, Y, hidden, settings):
         """partial_fit and warm_start continue the fitted network: the data
         and the architecture must match it; a new optimizer starts afresh."""
         if self.coefs_[0].shape[0] != X.shape[1] or self.n_outputs_ != Y.shape[1]:
@@ -274,8 +338,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 f"fitted network's hidden layers {tuple(fitted)}, which partial_fit "
                 "and warm_start continue. Use warm_start=False for a new network."
             )
-        if set(self._optimizer_state) != set(cfg.optimizer.init_state([])):
-            self._optimizer_state = cfg.optimizer.init_state(self.coefs_ + self.intercepts_)
+        if set(self._optimizer_state) != set(fresh_optimizer_state(settings.optimizer, [])):
+            self._optimizer_state = fresh_optimizer_state(
+                settings.optimizer, self.coefs_ + self.intercepts_
+            )
 
     # -- prediction helpers ----------------------------------------------------
     def _raw_output(self, X, warn=True):
@@ -307,8 +373,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     def used_features_(self):
         """Boolean mask of the input features with a non-zero outgoing weight.
 
-        With ``l1_ratio > 0`` the proximal step zeroes whole rows of the first
-        weight matrix; the features of those rows no longer affect predictions.
+        With ``group_alpha > 0`` (or ``l1_ratio > 0``) the proximal steps zero
+        whole rows of the first weight matrix; the features of those rows no
+        longer affect predictions.
         """
         check_is_fitted(self)
         return np.any(self.coefs_[0] != 0, axis=1)

@@ -49,10 +49,14 @@ class FitCallbacks:
         Weights of the training rows.
     n_epochs : int
         Most epochs (iterations) this fit can run.
+    attributes : callable
+        Returns the fitted attributes of the model as training left them so
+        far (from the training state, not the estimator).
     """
 
-    def __init__(self, estimator, X, y, sample_weight, n_epochs):
+    def __init__(self, estimator, X, y, sample_weight, n_epochs, attributes):
         self.est = estimator
+        self.attributes = attributes
         self.data = {"X": X, "y": y, "metadata": {"sample_weight": sample_weight}}
         self.n_epochs = n_epochs
         self.n_begun = 0
@@ -67,15 +71,15 @@ class FitCallbacks:
     def _state(self):
         """Fitted attributes of the model as it stands (copies: training goes
         on in place)."""
-        est = self.est
+        attributes = self.attributes()
         state = {
-            "coefs_": [W.copy() for W in est.coefs_],
-            "intercepts_": [b.copy() for b in est.intercepts_],
-            "n_iter_": est.n_iter_,
-            "loss_curve_": list(est.loss_curve_),
+            "coefs_": [W.copy() for W in attributes["coefs_"]],
+            "intercepts_": [b.copy() for b in attributes["intercepts_"]],
+            "n_iter_": attributes["n_iter_"],
+            "loss_curve_": list(attributes["loss_curve_"]),
         }
-        if est.validation_scores_ is not None:
-            state["validation_scores_"] = list(est.validation_scores_)
+        if attributes["validation_scores_"] is not None:
+            state["validation_scores_"] = list(attributes["validation_scores_"])
         return state
 
     def _begin_epoch(self):

@@ -10,7 +10,6 @@ from ._base import BaseMLP
 from ._checks import warn_if_not_finite
 from ._settings import is_stochastic
 from ._docstrings import fill_docstring
-from ._mc_dropout import mc_raw_outputs
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
 
 
@@ -147,7 +146,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Probability of each class (of each label, for multilabel targets).
         """
         if mc_dropout:
-            passes = mc_raw_outputs(self, X)
+            passes = self._mc_raw_outputs(X)
             warn_if_not_finite(np.concatenate(passes, axis=1))
             with np.errstate(invalid="ignore"):
                 return np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)

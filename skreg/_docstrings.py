@@ -11,6 +11,12 @@ PARAMETERS = """\
         Elastic-net mixing: 0 is pure L2, 1 is pure L1. The L1 part is applied
         by a proximal soft-threshold after every step, scaled by the step the
         optimizer took per weight, which gives exact zeros.
+    group_alpha : float, default=0.0
+        Strength of the group lasso on the input features:
+        ``group_alpha * sum_j ||W_1[j, :]||_2`` over the rows of the first
+        weight matrix (one row per feature), applied by a proximal block
+        soft-threshold after every step. Whole features drop out of the model
+        (see ``used_features_``). Not available with ``optimizer="lbfgs"``.
     dropout : float or sequence of float, default=0.0
         Inverted dropout rate of the hidden layers' outputs during training;
         one number for all hidden layers or one per hidden layer.

@@ -17,6 +17,8 @@ independent of the order of operations.
 import numpy as np
 import scipy.sparse as sp
 
+from . import _accel
+
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -72,14 +74,86 @@ def _entry_terms(values, salts, mixed_salts=None):
     return bits
 
 
+# -- compiled twins (numba, see skreg._accel): the same numbers in one pass ----
+def _build_mix64(numba):
+    @numba.njit(inline="always", error_model="numpy")
+    def mix64(x):
+        # :func:`mix` on one uint64
+        x ^= x >> _S30
+        x *= _M1
+        x ^= x >> _S27
+        x *= _M2
+        x ^= x >> _S31
+        return x
+
+    return mix64
+
+
+def _build_row_key_sums(numba):
+    mix64 = _build_mix64(numba)
+
+    @numba.njit(parallel=True, error_model="numpy")
+    def row_key_sums(X, salts, mixed_salts, out):
+        """``out[i] = sum_j mix(bits(X[i, j] + 0.0) ^ salts[j]) - mixed_salts[j]``
+        (wrapping uint64 arithmetic), for a C-contiguous float ``X``."""
+        n, d = X.shape
+        for i in numba.prange(n):
+            row = np.empty(d, np.float64)
+            for j in range(d):
+                row[j] = X[i, j] + 0.0  # float32 converts exactly; -0.0 becomes 0.0
+            bits = row.view(np.uint64)
+            acc = np.uint64(0)
+            for j in range(d):
+                acc += mix64(bits[j] ^ salts[j]) - mixed_salts[j]
+            out[i] = acc
+
+    return row_key_sums
+
+
+_U16, _U32, _U48 = np.uint64(16), np.uint64(32), np.uint64(48)
+_LOW16 = np.uint64(0xFFFF)
+
+
+def _build_bernoulli16_fill(numba):
+    mix64 = _build_mix64(numba)
+
+    @numba.njit(error_model="numpy")
+    def bernoulli16_fill(keys, stream_key, threshold, values, out):
+        """``out[i, j] = values[1]`` where 16-bit piece ``j % 4`` (least
+        significant first) of the mixed word ``(keys[i] ^ stream_key) +
+        (j // 4 + 1) * golden`` is at least ``threshold``, else ``values[0]``.
+        One thread: a mini-batch's mask is too little work to share."""
+        n, d = out.shape
+        full = d // 4
+        off, on = values[0], values[1]
+        for i in range(n):
+            base = keys[i] ^ stream_key
+            word = np.uint64(0)
+            for w in range(full):
+                word += _GOLDEN
+                x = mix64(base + word)
+                c = 4 * w
+                out[i, c] = on if (x & _LOW16) >= threshold else off
+                out[i, c + 1] = on if ((x >> _U16) & _LOW16) >= threshold else off
+                out[i, c + 2] = on if ((x >> _U32) & _LOW16) >= threshold else off
+                out[i, c + 3] = on if (x >> _U48) >= threshold else off
+            if 4 * full < d:
+                word += _GOLDEN
+                x = mix64(base + word)
+                for c in range(4 * full, d):
+                    out[i, c] = on if (x & _LOW16) >= threshold else off
+                    x >>= _U16
+
+    return bernoulli16_fill
+
+
 def _compiled_row_keys(X, salts, mixed_salts, keys):
     """The dense sums of :func:`row_keys` by the compiled kernel, where numba
     is in use and ``X`` is a C-contiguous float array; returns whether it ran."""
     if X.dtype not in (np.float32, np.float64) or not X.flags.c_contiguous or X.size < _BLOCK:
         return False
-    from ._fused import run_kernel
-
-    return run_kernel("_row_key_sums", X, salts, mixed_salts, keys)
+    kernel = _accel.compiled(_build_row_key_sums)
+    return kernel is not None and _accel.run_parallel(kernel, X, salts, mixed_salts, keys)
 
 
 def row_keys(X, y=None, chunk_rows=None):
@@ -177,13 +251,11 @@ def bernoulli16_fill(keys, stream_key, p, value, out):
     """
     n_columns = out.shape[1]
     if out.flags.c_contiguous and out.dtype in (np.float32, np.float64):
-        from ._fused import compiled_kernels
-
-        kernels = compiled_kernels()
-        if kernels is not None:  # a single-threaded kernel: called directly
+        kernel = _accel.compiled(_build_bernoulli16_fill)
+        if kernel is not None:  # a single-threaded kernel: called directly
             threshold = np.uint64(_rate_in_16_bits(p))
             values = np.array([0.0, value], dtype=out.dtype)
-            kernels._bernoulli16_fill(keys, np.uint64(stream_key), threshold, values, out)
+            kernel(keys, np.uint64(stream_key), threshold, values, out)
             return out
     keep = bernoulli16(keys, n_columns, stream_key, p)
     return np.multiply(keep, out.dtype.type(value), out=out)

@@ -3,8 +3,9 @@ masks switched on, repeated ``mc_samples`` times.
 
 The masks of dropout, input dropout and DropConnect are used; Gaussian input
 noise is not. Masks come from the rows' content keys and a generator derived
-from the fitted model's seed, so the same model gives the same MC predictions
-for the same row, whatever else is in ``X``.
+from the generator the estimator passes in (derived from the fitted model's
+seed), so the same model gives the same MC predictions for the same row,
+whatever else is in ``X``.
 """
 
 import numpy as np
@@ -18,8 +19,9 @@ from .network import forward
 from .noise import layer_masks, perturb_inputs
 
 
-def mc_raw_outputs(est, X):
-    """Raw network outputs of ``est.mc_samples`` stochastic passes over ``X``.
+def mc_raw_outputs(est, X, rng):
+    """Raw network outputs of ``est.mc_samples`` stochastic passes over ``X``,
+    with masks drawn from ``rng``.
 
     Raises
     ------
@@ -42,7 +44,6 @@ def mc_raw_outputs(est, X):
             dtype=[np.float64, np.float32],
         )
     keys = row_keys(X)
-    rng = np.random.default_rng([est._seed, 2**32 + est._n_calls])
     outputs = []
     for _ in range(est.mc_samples):
         X_in = perturb_inputs(X, keys, est.input_dropout, 0.0, rng)

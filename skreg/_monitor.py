@@ -1,15 +1,14 @@
 """End-of-epoch bookkeeping: loss curve, validation scores, patience, best
-weights and the learning-rate schedule's reaction to a plateau.
+weights, the learning-rate schedule's reaction to a plateau, the verbose
+line, and the hooks of scikit-learn's callbacks (see :mod:`skreg._callbacks`).
 
-All of it is stored on the estimator as plain attributes, so ``warm_start``,
-``partial_fit`` and pickling see the same history. The monitor also calls the
-hooks of scikit-learn's callbacks (see :mod:`skreg._callbacks`) for the fit
-and for each epoch.
+Everything it records goes into the :class:`skreg._state.TrainingState`; the
+estimator copies it out at the end of the fit.
 """
 
 import numpy as np
 
-from ._callbacks import FitCallbacks
+from .schedules import LearningRateSchedule
 
 
 class EpochMonitor:
@@ -17,88 +16,80 @@ class EpochMonitor:
 
     Parameters
     ----------
-    estimator : BaseMLP
-        Holds the history attributes, which this object updates.
-    schedule : LearningRateSchedule
-        Asked what to do when progress stalls.
+    settings : Settings
+        The fit's settings (tol, patience, early stopping, verbosity,
+        schedule).
+    state : TrainingState
+        Holds the history this object updates.
+    validating : bool
+        Whether a validation score comes with each epoch.
+    callbacks : FitCallbacks or None
+        The callback hooks of this fit.
     """
 
-    def __init__(self, estimator, schedule):
-        self.est = estimator
-        self.schedule = schedule
-
-    def start(self, reset_history):
-        """Start a fit: fresh patience, and fresh history unless continuing."""
-        est = self.est
-        if reset_history or not hasattr(est, "loss_curve_"):
-            est.loss_curve_ = []
-            est.best_loss_ = np.inf
-            est.validation_scores_ = [] if est.early_stopping else None
-            est.best_validation_score_ = -np.inf if est.early_stopping else None
-        if est.early_stopping and est.validation_scores_ is None:
-            est.validation_scores_ = []
-            est.best_validation_score_ = -np.inf
-        est._no_improvement_count = 0
+    def __init__(self, settings, state, validating, callbacks=None):
+        self.settings = settings
+        self.state = state
+        self.validating = validating
+        self.callbacks = callbacks
+        self.schedule = LearningRateSchedule(
+            settings.schedule, settings.learning_rate, settings.power_t,
+            current=state.learning_rate,
+        )
         # the weights kept are the best of *this* fit: a warm-started fit
         # (whose split and penalty may differ) does not compete with the
         # previous fit's best score, whose weights are gone
         self.best_score = -np.inf
-        self.best_params = None
-        self.callbacks = None
-
-    def begin_fit(self, X, y, sample_weight, n_epochs):
-        """Start the callbacks' fit task and its first epoch.
-
-        Parameters
-        ----------
-        X, y, sample_weight : array-like
-            The training rows of this fit, as the callbacks should see them.
-        n_epochs : int
-            Most epochs (L-BFGS: iterations) this fit can run.
-        """
-        self.callbacks = FitCallbacks(self.est, X, y, sample_weight, n_epochs)
-
-    def end_fit(self):
-        """End the callbacks' fit task (after the best weights are restored)."""
-        if self.callbacks is not None:
-            self.callbacks.end_fit()
+        self.kept_best = False
+        state.no_improvement_count = 0
+        if settings.early_stopping and state.validation_scores is None:
+            state.validation_scores = []
+            state.best_validation_score = -np.inf
 
     def end_epoch(self, loss, validation_score=None):
         """Record an epoch; return True if training should stop."""
+        self._report(loss, validation_score)
         stop = self._record(loss, validation_score)
         if self.callbacks is not None:
             stop = self.callbacks.end_epoch(stop)
         return stop
 
+    def end_fit(self):
+        """Note the schedule's rate and end the callbacks' fit task."""
+        self.state.learning_rate = self.schedule.current
+        if self.callbacks is not None:
+            self.callbacks.end_fit()
+
+    def _report(self, loss, score):
+        if self.settings.verbose:
+            line = f"Epoch {self.state.n_iter}, loss = {loss:.8f}"
+            if score is not None:
+                line += f", validation score = {score:.8f}"
+            print(line)
+
     def _record(self, loss, validation_score):
-        est = self.est
-        est.loss_curve_.append(float(loss))
-        est.loss_ = float(loss)
+        state, tol = self.state, self.settings.tol
+        state.loss_curve.append(float(loss))
+        state.loss = float(loss)
         if validation_score is not None:
             score = float(validation_score)
-            est.validation_scores_.append(score)
-            improved = score > self.best_score + est.tol
+            state.validation_scores.append(score)
+            improved = score > self.best_score + tol
             if score > self.best_score:
                 self.best_score = score
-                est.best_validation_score_ = score
-                self.best_params = (
-                    [W.copy() for W in est.coefs_],
-                    [b.copy() for b in est.intercepts_],
-                )
+                state.best_validation_score = score
+                state.keep_best()
+                self.kept_best = True
         else:
-            improved = loss < est.best_loss_ - est.tol
-        est.best_loss_ = min(est.best_loss_, float(loss))
-        est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
-        if est._no_improvement_count < est.n_iter_no_change:
+            improved = loss < state.best_loss - tol
+        state.best_loss = min(state.best_loss, float(loss))
+        state.no_improvement_count = 0 if improved else state.no_improvement_count + 1
+        if state.no_improvement_count < self.settings.n_iter_no_change:
             return False
-        est._no_improvement_count = 0
+        state.no_improvement_count = 0
         return not self.schedule.on_plateau()
 
     def restore_best(self):
         """Put the weights of the best validation epoch back in place."""
-        if self.best_params is None:
-            return
-        for W, best in zip(self.est.coefs_, self.best_params[0]):
-            W[...] = best
-        for b, best in zip(self.est.intercepts_, self.best_params[1]):
-            b[...] = best
+        if self.kept_best:
+            self.state.restore_best()

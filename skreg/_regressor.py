@@ -9,7 +9,6 @@ from ._checks import warn_if_not_finite
 from ._settings import is_stochastic
 from ._compat import StrOptions
 from ._docstrings import fill_docstring
-from ._mc_dropout import mc_raw_outputs
 from .losses import LOSSES
 
 
@@ -60,6 +59,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         loss="squared_error",
         alpha=1e-4,
         l1_ratio=0.0,
+        group_alpha=0.0,
         dropout=0.0,
         input_dropout=0.0,
         dropconnect=0.0,
@@ -88,6 +88,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             activation=activation,
             alpha=alpha,
             l1_ratio=l1_ratio,
+            group_alpha=group_alpha,
             dropout=dropout,
             input_dropout=input_dropout,
             dropconnect=dropconnect,
@@ -170,7 +171,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         link = self._make_loss().predict
         if return_std:
             with np.errstate(over="ignore", invalid="ignore"):
-                passes = np.stack([link(z) for z in mc_raw_outputs(self, X)])
+                passes = np.stack([link(z) for z in self._mc_raw_outputs(X)])
                 # float64 sums: the squares of float32 outputs overflow early
                 mean = passes.mean(axis=0, dtype=np.float64).astype(passes.dtype)
                 std = passes.std(axis=0, dtype=np.float64).astype(passes.dtype)

@@ -1,17 +1,20 @@
 """What the estimator's parameters mean together: each one checked against
-the others once per fit, and resolved into the settings the training loop
-reads (optimizer object, penalty, dropout rate per layer, learning rate,
-batch size, validation scorer)."""
+the others once per fit, and resolved into the immutable :class:`Settings`
+the training loop reads (optimizer object, penalties and the update chain,
+dropout rate per layer, learning rate, batch size, validation scorer)."""
 
+from dataclasses import dataclass
 from numbers import Integral, Real
-from types import SimpleNamespace
 
 import numpy as np
 from sklearn.metrics import get_scorer
 
 from ._compat import validate_params
+from ._custom import CustomOptimizerStep
+from .constraints import MaxNorm
 from .optimizers import OPTIMIZERS
-from .penalties import ElasticNet
+from .penalties import ElasticNet, GroupLasso
+from .transforms import AddPenaltyGradient, ApplyUpdates
 
 _REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std")
 
@@ -71,6 +74,14 @@ def dropout_rates(est, n_hidden):
     return rates
 
 
+def fresh_optimizer_state(optimizer, params):
+    """The optimizer's initial state for ``params`` (``{"t": 0}`` for L-BFGS,
+    which keeps none)."""
+    if not getattr(optimizer, "is_stochastic", True):
+        return {"t": 0}
+    return optimizer.init_state(params)
+
+
 def optimizer_object(est):
     """A validated optimizer object for ``est.optimizer`` (a name or an object)."""
     opt = est.optimizer
@@ -86,9 +97,119 @@ def optimizer_object(est):
     return opt
 
 
+@dataclass(frozen=True)
+class Settings:
+    """Everything a fit reads, resolved once from the estimator's parameters
+    and never changed afterwards.
+
+    ``links`` is the update chain (see :mod:`skreg.transforms`) for a
+    stochastic optimizer, and empty for L-BFGS.
+    """
+
+    optimizer: object
+    penalties: tuple
+    links: tuple
+    activation: str
+    dropout: tuple
+    input_dropout: float
+    dropconnect: float
+    noise_std: float
+    scorer: object
+    batch_size: object
+    learning_rate: object
+    schedule: str
+    power_t: float
+    max_iter: int
+    shuffle: bool
+    tol: float
+    n_iter_no_change: int
+    early_stopping: bool
+    validation_fraction: float
+    verbose: int
+    slot_names: tuple
+
+    @property
+    def is_stochastic(self):
+        """False for L-BFGS."""
+        return getattr(self.optimizer, "is_stochastic", True)
+
+    @property
+    def noisy_layers(self):
+        """Whether dropout or DropConnect masks are drawn per batch."""
+        return any(self.dropout) or bool(self.dropconnect)
+
+    @property
+    def needs_row_keys(self):
+        """Whether per-sample noise is drawn from the rows' content keys."""
+        return any(self.dropout) or bool(self.input_dropout or self.noise_std)
+
+    def batch_size_for(self, n):
+        """The mini-batch size for ``n`` training rows."""
+        return min(200 if self.batch_size == "auto" else self.batch_size, n)
+
+    def penalty_value(self, coefs):
+        """The value of all penalties on the weight matrices ``coefs``."""
+        return sum(penalty.value(coefs) for penalty in self.penalties)
+
+
+def _refuse_with_lbfgs(est, penalties):
+    """L-BFGS trains on the full batch with smooth objectives only."""
+    noisy = [name for name in _REGULARIZED_BY_NOISE if np.any(getattr(est, name))]
+    if noisy:
+        raise ValueError(
+            f"optimizer='lbfgs' trains on the full batch without noise; it "
+            f"cannot be used with {', '.join(noisy)} > 0. Use a stochastic "
+            "optimizer such as 'adam'."
+        )
+    for penalty in penalties:
+        if not penalty.is_smooth:
+            raise ValueError(
+                f"{penalty.describe()} needs the proximal step of a stochastic "
+                "optimizer to give exact zeros; optimizer='lbfgs' cannot take it. "
+                "Use optimizer='adam' (or another stochastic optimizer), or "
+                f"{penalty.off_setting()}."
+            )
+    if est.max_norm is not None:
+        raise ValueError(
+            "max_norm is applied after each stochastic step; optimizer='lbfgs' "
+            "takes none and would ignore it. Use a stochastic optimizer such "
+            "as 'adam', or max_norm=None."
+        )
+
+
+def _learning_rate(est, optimizer, n_hidden):
+    lr = est.learning_rate_init
+    if not getattr(optimizer, "is_stochastic", True):
+        return None  # L-BFGS takes no steps of a set size: nothing to schedule
+    if lr == "auto":
+        lr = optimizer.default_learning_rate
+        if n_hidden == 0:
+            lr *= 10.0  # a convex linear model takes larger steps safely
+    return lr
+
+
+def _chain(optimizer, penalties, max_norm):
+    """The update chain: smooth penalty gradients -> the optimizer's links
+    -> apply -> proximal steps -> constraints."""
+    if not getattr(optimizer, "is_stochastic", True):
+        return ()
+    gradients, proxes = [], []
+    for penalty in penalties:
+        for link in penalty.links():
+            (gradients if isinstance(link, AddPenaltyGradient) else proxes).append(link)
+    if hasattr(optimizer, "transforms"):
+        links = [*gradients, *optimizer.transforms(), ApplyUpdates(), *proxes]
+    else:  # an object with init_state/update of its own
+        structured = [link for link in proxes if not link.elementwise]
+        links = [CustomOptimizerStep(optimizer, penalties, bool(structured)), *structured]
+    if max_norm is not None:
+        links.append(MaxNorm(max_norm))
+    return tuple(links)
+
+
 def resolve_settings(est, n_hidden):
     """Check the rules that involve several parameters; return the
-    settings the training loop works with."""
+    :class:`Settings` of this fit."""
     optimizer = optimizer_object(est)
     dropout = dropout_rates(est, n_hidden)
     if n_hidden == 0 and (np.any(np.asarray(est.dropout) > 0) or est.max_norm is not None):
@@ -96,51 +217,30 @@ def resolve_settings(est, n_hidden):
             "dropout and max_norm act on hidden units, but hidden_layer_sizes=() "
             "has none; add a hidden layer or leave them at their defaults."
         )
-    if not optimizer.is_stochastic:
-        noisy = [name for name in _REGULARIZED_BY_NOISE if np.any(getattr(est, name))]
-        if noisy:
-            raise ValueError(
-                f"optimizer='lbfgs' trains on the full batch without noise; it "
-                f"cannot be used with {', '.join(noisy)} > 0. Use a stochastic "
-                "optimizer such as 'adam'."
-            )
-        if est.l1_ratio > 0 and est.alpha > 0:
-            raise ValueError(
-                "l1_ratio > 0 needs the proximal step of a stochastic optimizer "
-                "to give exact zeros; optimizer='lbfgs' cannot take it. Use "
-                "optimizer='adam' (or another stochastic optimizer), or l1_ratio=0."
-            )
-        if est.max_norm is not None:
-            raise ValueError(
-                "max_norm is applied after each stochastic step; optimizer='lbfgs' "
-                "takes none and would ignore it. Use a stochastic optimizer such "
-                "as 'adam', or max_norm=None."
-            )
-    lr = est.learning_rate_init
-    if not optimizer.is_stochastic:
-        lr = None  # L-BFGS takes no steps of a set size: nothing to schedule
-    elif lr == "auto":
-        lr = optimizer.default_learning_rate
-        if n_hidden == 0:
-            lr *= 10.0  # a convex linear model takes larger steps safely
-    scorer = validation_scorer(est.scoring)
-    batch_size = est.batch_size
-
-    def batch_size_for(n):
-        if batch_size == "auto":
-            return min(200, n)
-        return min(batch_size, n)
-
-    return SimpleNamespace(
+    penalties = (ElasticNet(est.alpha, est.l1_ratio), GroupLasso(est.group_alpha))
+    if not getattr(optimizer, "is_stochastic", True):
+        _refuse_with_lbfgs(est, penalties)
+    slot_names = tuple(optimizer.slots) if hasattr(optimizer, "transforms") else ()
+    return Settings(
         optimizer=optimizer,
-        penalty=ElasticNet(est.alpha, est.l1_ratio),
-        dropout=dropout,
+        penalties=penalties,
+        links=_chain(optimizer, penalties, est.max_norm),
+        activation=est.activation,
+        dropout=tuple(dropout),
         input_dropout=est.input_dropout,
         dropconnect=est.dropconnect,
         noise_std=est.noise_std,
-        max_norm=est.max_norm,
-        scorer=scorer,
-        batch_size=batch_size_for,
-        learning_rate=lr,
-        is_weight=[True] * (n_hidden + 1) + [False] * (n_hidden + 1),
+        scorer=validation_scorer(est.scoring),
+        batch_size=est.batch_size,
+        learning_rate=_learning_rate(est, optimizer, n_hidden),
+        schedule=est.learning_rate,
+        power_t=est.power_t,
+        max_iter=est.max_iter,
+        shuffle=est.shuffle,
+        tol=est.tol,
+        n_iter_no_change=est.n_iter_no_change,
+        early_stopping=est.early_stopping,
+        validation_fraction=est.validation_fraction,
+        verbose=est.verbose,
+        slot_names=slot_names,
     )

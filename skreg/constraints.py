@@ -1,4 +1,5 @@
-"""Max-norm: a bound on each hidden unit's incoming weight vector."""
+"""Max-norm: a bound on each hidden unit's incoming weight vector, and its
+link of the update chain."""
 
 import numpy as np
 
@@ -20,3 +21,26 @@ def apply_max_norm(W, max_norm):
     if np.any(too_long):
         W[:, too_long] *= max_norm / norms[too_long]
     return W
+
+
+class MaxNorm:
+    """The max-norm link of the update chain: after every step, each hidden
+    unit's incoming weights are projected into the ball of radius
+    ``max_norm`` (the output layer is left alone).
+
+    Parameters
+    ----------
+    max_norm : float
+        The bound on each column's L2 norm.
+    """
+
+    elementwise = False  # acts on whole columns
+    needs_steps = False
+
+    def __init__(self, max_norm):
+        self.max_norm = max_norm
+
+    def apply(self, buffers, steps, lr, optimizer_state):
+        """Project the hidden layers' weight matrices of ``buffers``."""
+        for W in buffers.coefs[:-1]:
+            apply_max_norm(W, self.max_norm)

@@ -8,7 +8,7 @@ attributes ``coefs_`` and ``intercepts_``.
 import numpy as np
 import scipy.sparse as sp
 
-from ._fused import compiled_kernels
+from . import _accel
 from .activations import ACTIVATIONS
 from .initializers import draw_weights
 
@@ -75,38 +75,96 @@ def forward(coefs, intercepts, X, activation, unit_masks=None, weight_masks=None
     return ForwardResult(inputs, hidden, X)  # no layers: unreachable in practice
 
 
-def predict_raw(coefs, intercepts, X, activation):
-    """Raw output (last pre-activation) of the plain network."""
-    return forward(coefs, intercepts, X, activation).raw_output
+def _build_bias_relu(numba):
+    @numba.njit(error_model="numpy")
+    def bias_relu(z, b, positive):
+        """``z = maximum(z + b, 0)`` in place and ``positive = z > 0``."""
+        n, d = z.shape
+        for i in range(n):
+            for j in range(d):
+                v = z[i, j] + b[j]
+                v = 0.0 if v < 0 else v  # keeps NaN and -0.0, as np.maximum
+                z[i, j] = v
+                positive[i, j] = v > 0
+
+    return bias_relu
 
 
-def backward(coefs, result, delta, activation, unit_masks=None, weight_masks=None):
-    """Gradients of the data loss given ``delta = dloss/draw_output``.
+def _build_relu_backward(numba):
+    @numba.njit(error_model="numpy")
+    def relu_backward(delta, positive, mask, has_mask, bias_grad):
+        """``delta *= mask`` (if ``has_mask``), ``delta *= positive``, and the
+        column sums of the result into ``bias_grad``."""
+        n, d = delta.shape
+        one, zero = delta.dtype.type(1), delta.dtype.type(0)
+        for j in range(d):
+            bias_grad[j] = zero
+        if has_mask:
+            for i in range(n):
+                for j in range(d):
+                    v = (delta[i, j] * mask[i, j]) * (one if positive[i, j] else zero)
+                    delta[i, j] = v
+                    bias_grad[j] += v
+        else:
+            for i in range(n):
+                for j in range(d):
+                    v = delta[i, j] * (one if positive[i, j] else zero)
+                    delta[i, j] = v
+                    bias_grad[j] += v
 
-    Returns ``(coef_grads, intercept_grads)``. No gradient is computed for the
-    network's input.
-    """
-    act_grad = ACTIVATIONS[activation][1]
-    n_layers = len(coefs)
-    coef_grads = [None] * n_layers
-    intercept_grads = [None] * n_layers
-    for layer in range(n_layers - 1, -1, -1):
-        a = result.inputs[layer]
-        grad = a.T @ delta
-        if sp.issparse(grad):
-            grad = grad.toarray()
-        W = coefs[layer]
-        if weight_masks is not None and weight_masks[layer] is not None:
-            grad *= weight_masks[layer]
-            W = W * weight_masks[layer]
-        coef_grads[layer] = np.asarray(grad)
-        intercept_grads[layer] = delta.sum(axis=0)
-        if layer > 0:
-            delta = delta @ W.T
-            if unit_masks is not None and unit_masks[layer - 1] is not None:
-                delta *= unit_masks[layer - 1]
-            act_grad(result.hidden[layer - 1], delta)
-    return coef_grads, intercept_grads
+    return relu_backward
+
+
+class _Activation:
+    """A hidden layer's activation in the training passes (numpy)."""
+
+    def __init__(self, name):
+        self.act, self.act_grad = ACTIVATIONS[name]
+
+    def forward(self, ws, z, b, layer):
+        z += b
+        self.act(z)
+
+    def backward(self, ws, delta, W, h, mask, layer, bias_grad):
+        """The hidden layer's delta from the next layer's, and its bias gradient."""
+        out = ws.extra("delta", layer, h.shape, ws.dtype)
+        delta = np.matmul(delta, W.T, out=out)
+        if mask is not None:
+            delta *= mask
+        self.act_grad(h, delta)
+        np.sum(delta, axis=0, out=bias_grad)
+        return delta
+
+
+class _Relu:
+    """ReLU keeps the booleans of ``h > 0`` (a byte per entry) and writes the
+    delta over the hidden output; compiled kernels where numba is in use."""
+
+    def __init__(self):
+        self.bias_relu = _accel.compiled(_build_bias_relu)
+        self.relu_backward = _accel.compiled(_build_relu_backward)
+
+    def forward(self, ws, z, b, layer):
+        positive = ws.extra("positive", layer, z.shape, bool)
+        if self.bias_relu is not None:
+            self.bias_relu(z, b, positive)
+            return
+        z += b
+        np.maximum(z, 0, out=z)
+        np.greater(z, 0, out=positive)
+
+    def backward(self, ws, delta, W, h, mask, layer, bias_grad):
+        positive = ws.extra("positive", layer, h.shape, bool)
+        delta = np.matmul(delta, W.T, out=h)
+        if self.relu_backward is not None:
+            has_mask = mask is not None
+            self.relu_backward(delta, positive, mask if has_mask else delta, has_mask, bias_grad)
+            return delta
+        if mask is not None:
+            delta *= mask
+        np.multiply(delta, positive, out=delta)
+        np.sum(delta, axis=0, out=bias_grad)
+        return delta
 
 
 class Workspace:
@@ -115,13 +173,13 @@ class Workspace:
     The forward pass writes each layer's pre-activation into a preallocated
     ``(n_rows, fan_out)`` buffer and applies the activation in place; the
     backward pass writes the gradients into one flat buffer (weights, then
-    biases) and each hidden layer's delta into a ``(n_rows, fan_in)`` buffer:
-    for ReLU the buffer of the hidden output itself, once the booleans of
-    ``h > 0`` are kept (a byte per entry instead of a float). Buffers
-    are sized for the largest batch; a smaller batch uses their first rows.
-    The arithmetic is that of :func:`forward` and :func:`backward`.
+    biases, the layout of :class:`skreg._state.TrainingBuffers`) and each
+    hidden layer's delta into a ``(n_rows, fan_in)`` buffer (for ReLU the
+    buffer of the hidden output itself). Buffers are sized for the largest
+    batch; a smaller batch uses their first rows. The arithmetic is that of
+    :func:`forward`.
 
-    Where numba is in use (see :mod:`skreg._fused`), ReLU layers take compiled
+    Where numba is in use (see :mod:`skreg._accel`), ReLU layers take compiled
     kernels that do in one pass what numpy does in several, with the same
     results: bias, ReLU and the booleans of ``h > 0`` in the forward pass;
     dropout mask, ReLU derivative and bias gradient in the backward pass.
@@ -132,61 +190,45 @@ class Workspace:
         The weight matrices; only their shapes are kept.
     dtype : dtype
         The dtype of the passes (the result type of the data and the weights).
+    activation : str
+        The hidden layers' activation.
     """
 
-    _MAX_SIZES = 4
-
-    def __init__(self, coefs, dtype):
+    def __init__(self, coefs, dtype, activation="relu"):
         self.dtype = np.dtype(dtype)
         self.shapes = [W.shape for W in coefs]
-        self.param_shapes = self.shapes + [(shape[1],) for shape in self.shapes]
-        self.n_params = sum(int(np.prod(shape)) for shape in self.param_shapes)
         self.n_weights = sum(fan_in * fan_out for fan_in, fan_out in self.shapes)
+        shapes = self.shapes + [(fan_out,) for _, fan_out in self.shapes]
+        self.n_params = sum(int(np.prod(shape)) for shape in shapes)
         # the gradients of all parameters (weights first) in one buffer
         self.flat_grads = np.empty(self.n_params, self.dtype)
-        grads = self.param_views(self.flat_grads)
-        self.coef_grads = grads[: len(coefs)]
-        self.intercept_grads = grads[len(coefs) :]
+        self.grads, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            self.grads.append(self.flat_grads[start : start + size].reshape(shape))
+            start += size
+        self.coef_grads = self.grads[: len(coefs)]
+        self.intercept_grads = self.grads[len(coefs) :]
+        self.activation = _Relu() if activation == "relu" else _Activation(activation)
         self.masked_coefs = [None] * len(coefs)
         self.inputs = [None] * len(coefs)
         self._capacity = 0
-        self._by_rows = {}
-        self._rows = None
-        self._kernels = compiled_kernels()
+        self._full = {}
+        self._rows = 0
 
-    def param_views(self, flat):
-        """Views of the vector ``flat`` shaped like the weights, then the biases."""
-        views, start = [], 0
-        for shape in self.param_shapes:
-            size = int(np.prod(shape))
-            views.append(flat[start : start + size].reshape(shape))
-            start += size
-        return views
-
-    def _buffers(self, n_rows):
-        """Buffers for ``n_rows`` rows: views of the first rows of buffers
-        sized for the largest batch seen (the last, smaller batch of an epoch
-        shares them)."""
+    def _reserve(self, n_rows):
+        """Buffers for at least ``n_rows`` rows (the batch size of the fit)."""
         if n_rows > self._capacity:
-            dt = self.dtype
             self._full = {
-                "z": [np.empty((n_rows, fan_out), dt) for _, fan_out in self.shapes],
-                "delta": [None] * (len(self.shapes) - 1),
-                "positive": [None] * (len(self.shapes) - 1),
+                "z": [np.empty((n_rows, fan_out), self.dtype) for _, fan_out in self.shapes],
+                "delta": [None] * len(self.shapes),
+                "positive": [None] * len(self.shapes),
                 "dropped": [None] * len(self.shapes),
             }
             self._capacity = n_rows
-            self._by_rows = {}
-        bufs = self._by_rows.get(n_rows)
-        if bufs is None:
-            full = self._full
-            bufs = {"z": [b[:n_rows] for b in full["z"]]}
-            if len(self._by_rows) >= self._MAX_SIZES:
-                self._by_rows.pop(next(iter(self._by_rows)))
-            self._by_rows[n_rows] = bufs
-        return bufs
+        self._rows = n_rows
 
-    def _extra(self, kind, layer, shape, dtype):
+    def extra(self, kind, layer, shape, dtype):
         """The first rows of a buffer made on first use (dropout outputs,
         booleans of the ReLU derivative, deltas of other activations)."""
         buffers = self._full[kind]
@@ -194,17 +236,13 @@ class Workspace:
             buffers[layer] = np.empty((self._capacity, *shape[1:]), dtype)
         return buffers[layer][: shape[0]]
 
-    def forward(self, coefs, intercepts, X, activation, unit_masks=None, weight_masks=None):
+    def forward(self, coefs, intercepts, X, unit_masks=None, weight_masks=None):
         """Forward pass on the mini-batch ``X``; return the raw output.
 
         The returned array is a buffer of the workspace, which the caller may
         overwrite (with ``dloss/draw_output`` for :meth:`backward`).
         """
-        act = ACTIVATIONS[activation][0]
-        relu_kernel = self._kernels is not None and activation == "relu"
-        bufs = self._buffers(X.shape[0])
-        self._rows = bufs
-        zs, inputs = bufs["z"], self.inputs
+        self._reserve(X.shape[0])
         last = len(coefs) - 1
         a = X
         for layer, (W, b) in enumerate(zip(coefs, intercepts)):
@@ -212,8 +250,8 @@ class Workspace:
                 if self.masked_coefs[layer] is None:
                     self.masked_coefs[layer] = np.empty(W.shape, self.dtype)
                 W = np.multiply(W, weight_masks[layer], out=self.masked_coefs[layer])
-            inputs[layer] = a
-            z = zs[layer]
+            self.inputs[layer] = a
+            z = self._full["z"][layer][: X.shape[0]]
             if sp.issparse(a):
                 z[...] = a @ W
             else:
@@ -221,20 +259,15 @@ class Workspace:
             if layer == last:
                 z += b
                 return z
-            if relu_kernel:
-                positive = self._extra("positive", layer, z.shape, bool)
-                self._kernels._bias_relu(z, b, positive)
-            else:
-                z += b
-                act(z)
+            self.activation.forward(self, z, b, layer)
             if unit_masks is not None and unit_masks[layer] is not None:
-                dropped = self._extra("dropped", layer, z.shape, self.dtype)
+                dropped = self.extra("dropped", layer, z.shape, self.dtype)
                 a = np.multiply(z, unit_masks[layer], out=dropped)
             else:
                 a = z
         return X  # no layers: unreachable in practice
 
-    def backward(self, coefs, delta, activation, unit_masks=None, weight_masks=None):
+    def backward(self, coefs, delta, unit_masks=None, weight_masks=None):
         """Gradients of the data loss after :meth:`forward`, given ``delta =
         dloss/draw_output`` (which is overwritten).
 
@@ -242,11 +275,8 @@ class Workspace:
         that the caller may overwrite until the next call. No gradient is
         computed for the network's input.
         """
-        act_grad = ACTIVATIONS[activation][1]
-        relu = activation == "relu"
-        kernels = self._kernels if relu else None
-        zs = self._rows["z"]
-        bias_grad_done = False  # True once a kernel wrote this layer's bias gradient
+        n_rows = delta.shape[0]
+        np.sum(delta, axis=0, out=self.intercept_grads[-1])
         for layer in range(len(coefs) - 1, -1, -1):
             a = self.inputs[layer]
             grad = self.coef_grads[layer]
@@ -259,39 +289,13 @@ class Workspace:
             if weight_masks is not None and weight_masks[layer] is not None:
                 grad *= weight_masks[layer]
                 W = self.masked_coefs[layer]
-            if not bias_grad_done:
-                np.sum(delta, axis=0, out=self.intercept_grads[layer])
-            bias_grad_done = False
             if layer == 0:
                 break
-            h = zs[layer - 1]  # the hidden output, only needed for the derivative
+            h = self._full["z"][layer - 1][:n_rows]
             mask = None if unit_masks is None else unit_masks[layer - 1]
-            if kernels is not None:
-                # h > 0 was kept by the forward kernel
-                positive = self._extra("positive", layer - 1, h.shape, bool)
-                delta = np.matmul(delta, W.T, out=h)
-                has_mask = mask is not None
-                kernels._relu_backward(
-                    delta, positive, mask if has_mask else delta, has_mask,
-                    self.intercept_grads[layer - 1],
-                )
-                bias_grad_done = True
-                continue
-            if relu:
-                # the derivative needs only where h > 0: keep that as
-                # booleans and write the delta over h
-                positive = self._extra("positive", layer - 1, h.shape, bool)
-                np.greater(h, 0, out=positive)
-                delta = np.matmul(delta, W.T, out=h)
-            else:
-                out = self._extra("delta", layer - 1, h.shape, self.dtype)
-                delta = np.matmul(delta, W.T, out=out)
-            if mask is not None:
-                delta *= mask
-            if relu:
-                np.multiply(delta, positive, out=delta)
-            else:
-                act_grad(h, delta)
+            delta = self.activation.backward(
+                self, delta, W, h, mask, layer - 1, self.intercept_grads[layer - 1]
+            )
         self.inputs[:] = [None] * len(coefs)
         return self.coef_grads, self.intercept_grads
 

@@ -1,61 +1,76 @@
-"""Optimizers as settings objects with pure update rules.
+"""Optimizers: settings objects that name a chain of update transforms.
 
 An optimizer object holds settings only (``get_params``/``set_params``, so it
 can be cloned and searched with ``GridSearchCV`` as ``optimizer__beta_1``).
-Its state (moment estimates, step count) is created by :meth:`init_state`,
-lives on the fitted estimator, and is passed to :meth:`update` on every step,
-which is what lets ``partial_fit`` and ``warm_start`` continue it.
+:meth:`Optimizer.transforms` turns the settings into the links of the update
+chain (see :mod:`skreg.transforms`, where every rule and its compiled twin
+live): its direction rule, followed by decoupled weight decay for
+:class:`AdamW` and :class:`SGDW`. The state (moment estimates, step count) is
+created by :meth:`Optimizer.init_state` and lives with the fitted model, which
+is what lets ``partial_fit`` and ``warm_start`` continue it.
 
-Update rules follow ``reference.md``; ``g`` is the gradient of the objective
-(data loss plus the L2 part of the penalty), ``lr`` the learning rate of the
-current step and ``t`` the step count, starting at 1.
+:class:`LBFGS` is not a chain: it minimizes the full-batch objective with
+scipy and takes no stochastic steps.
 """
 
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 
 from ._compat import Interval
+from ._update import run_on_arrays
+from .transforms import (
+    AdadeltaRule,
+    AdagradRule,
+    AdamRule,
+    ApplyUpdates,
+    DecoupledDecay,
+    MomentumRule,
+    RMSpropRule,
+    SGDRule,
+)
 
 _DECAY = [Interval(Real, 0, 1, closed="left")]  # a fraction kept per step, in [0, 1)
 _EPSILON = [Interval(Real, 0, None, closed="neither")]  # > 0: 0/0 where g = 0 otherwise
-
-_BLOCK_BYTES = 1 << 17
-
-
-def _blocks(n_scratch, *arrays):
-    """Yield ``(views, scratch)``: matching pieces of ``arrays`` and
-    ``n_scratch`` buffers of the same size and dtype.
-
-    Large contiguous arrays are visited in blocks of about 128 KiB each, so
-    the chain of in-place operations of an update rule runs in cache and no
-    full-size temporary is made; other arrays come whole, with whole-size
-    scratch buffers. The arithmetic is the same either way.
-    """
-    first = arrays[0]
-    size = first.size
-    block = max(_BLOCK_BYTES // first.itemsize, 1)
-    if size <= block or not all(a.flags.c_contiguous for a in arrays):
-        yield arrays, [np.empty_like(first) for _ in range(n_scratch)]
-        return
-    flat = [a.reshape(-1) for a in arrays]
-    scratch = [np.empty(block, dtype=first.dtype) for _ in range(n_scratch)]
-    for start in range(0, size, block):
-        stop = min(start + block, size)
-        yield [f[start:stop] for f in flat], [b[: stop - start] for b in scratch]
+_WEIGHT_DECAY = [Interval(Real, 0, None, closed="left")]
 
 
 class Optimizer(BaseEstimator):
-    """Base class: subclasses define ``slots``, ``default_learning_rate`` and
-    ``_step``.
+    """Base class of the stochastic optimizers: settings that name a chain.
 
-    ``slots`` names the per-parameter state arrays, all starting at zero.
+    Subclasses define :meth:`rule` (the direction link of
+    :mod:`skreg.transforms`) and ``default_learning_rate``; those with a
+    decoupled weight decay set ``weight_decay``.
     """
 
-    slots = ()
     default_learning_rate = 1e-3
     is_stochastic = True
+
+    def rule(self):
+        """The direction link of this optimizer (see :mod:`skreg.transforms`)."""
+        raise NotImplementedError
+
+    def transforms(self):
+        """The optimizer's links of the update chain, in order.
+
+        Returns
+        -------
+        list of Link
+            The direction rule, then decoupled weight decay where the
+            optimizer has a positive ``weight_decay``.
+        """
+        links = [self.rule()]
+        weight_decay = float(getattr(self, "weight_decay", 0.0) or 0.0)
+        if weight_decay:
+            links.append(DecoupledDecay(weight_decay))
+        return links
+
+    @property
+    def slots(self):
+        """Names of the per-parameter state arrays, all starting at zero."""
+        return self.rule().slots
 
     def init_state(self, params):
         """Fresh state for a list of parameter arrays.
@@ -87,28 +102,23 @@ class Optimizer(BaseEstimator):
         lr : float
             Learning rate of this step.
         is_weight : list of bool
-            Which parameters are weight matrices (the others are biases).
+            Which parameters are weight matrices (the others are biases,
+            which decoupled weight decay leaves alone).
         return_steps : bool
             If True, return the step size taken per parameter (a number, or
             an array of per-coordinate steps for adaptive optimizers), which is
-            the scale of the L1 proximal step.
+            the scale of the proximal steps.
 
         Returns
         -------
         steps : list or None
         """
         state["t"] += 1
-        t = state["t"]
-        lr = float(lr)
-        slots = self.slots
-        steps = []
-        for i, (p, g) in enumerate(zip(params, grads)):
-            slot = {name: state[name][i] for name in slots}
-            steps.append(self._step(p, g, slot, lr, t, is_weight[i], return_steps))
+        links = [*self.transforms(), ApplyUpdates()]
+        steps = run_on_arrays(
+            links, params, grads, state, float(lr), state["t"], is_weight, return_steps
+        )
         return steps if return_steps else None
-
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        raise NotImplementedError
 
 
 class SGD(Optimizer):
@@ -124,10 +134,9 @@ class SGD(Optimizer):
     _parameter_constraints = {}
     default_learning_rate = 0.01
 
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        g *= lr
-        p -= g
-        return lr
+    def rule(self):
+        """Plain gradient descent (see :mod:`skreg.transforms`)."""
+        return SGDRule()
 
 
 class Momentum(Optimizer):
@@ -146,15 +155,9 @@ class Momentum(Optimizer):
     def __init__(self, momentum=0.9):
         self.momentum = momentum
 
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        v = slot["velocity"]
-        v *= float(self.momentum)
-        g *= lr
-        v -= g
-        p += v
-        # the step the optimizer takes once the velocity has settled, which
-        # is what the L1 prox must use to converge to the lasso solution
-        return lr / (1.0 - float(self.momentum))
+    def rule(self):
+        """Heavy-ball momentum (see :mod:`skreg.transforms`)."""
+        return MomentumRule(self.momentum)
 
 
 class Nesterov(Optimizer):
@@ -175,16 +178,9 @@ class Nesterov(Optimizer):
     def __init__(self, momentum=0.9):
         self.momentum = momentum
 
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        momentum = float(self.momentum)
-        for (p_, g_, v), (tmp,) in _blocks(1, p, g, slot["velocity"]):
-            g_ *= lr
-            v *= momentum
-            v -= g_
-            np.multiply(v, momentum, out=tmp)
-            p_ += tmp
-            p_ -= g_
-        return lr / (1.0 - momentum)  # as for Momentum
+    def rule(self):
+        """Nesterov's look-ahead momentum (see :mod:`skreg.transforms`)."""
+        return MomentumRule(self.momentum, nesterov=True)
 
 
 class Adagrad(Optimizer):
@@ -203,19 +199,9 @@ class Adagrad(Optimizer):
     def __init__(self, epsilon=1e-10):
         self.epsilon = epsilon
 
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        eps = float(self.epsilon)
-        for (p_, g_, G), (scale,) in _blocks(1, p, g, slot["sum_sq"]):
-            np.multiply(g_, g_, out=scale)
-            G += scale
-            np.sqrt(G, out=scale)
-            scale += eps
-            np.divide(lr, scale, out=scale)
-            g_ *= scale
-            p_ -= g_
-            if return_step:
-                g_[...] = scale
-        return g if return_step else None
+    def rule(self):
+        """Adagrad's rule (see :mod:`skreg.transforms`)."""
+        return AdagradRule(self.epsilon)
 
 
 class Adadelta(Optimizer):
@@ -241,28 +227,9 @@ class Adadelta(Optimizer):
         self.rho = rho
         self.epsilon = epsilon
 
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        rho, eps = float(self.rho), float(self.epsilon)
-        blocks = _blocks(2, p, g, slot["mean_sq_grad"], slot["mean_sq_delta"])
-        for (p_, d, Eg, Ed), (scale, tmp) in blocks:
-            Eg *= rho
-            np.multiply(d, 1.0 - rho, out=tmp)
-            tmp *= d
-            Eg += tmp
-            np.add(Eg, eps, out=tmp)
-            np.add(Ed, eps, out=scale)
-            scale /= tmp
-            np.sqrt(scale, out=scale)
-            d *= scale  # the gradient becomes d; the step is -d
-            Ed *= rho
-            np.multiply(d, 1.0 - rho, out=tmp)
-            tmp *= d
-            Ed += tmp
-            d *= lr
-            p_ -= d
-            if return_step:
-                np.multiply(scale, lr, out=d)
-        return g if return_step else None
+    def rule(self):
+        """Adadelta's rule (see :mod:`skreg.transforms`)."""
+        return AdadeltaRule(self.rho, self.epsilon)
 
 
 class RMSprop(Optimizer):
@@ -285,21 +252,9 @@ class RMSprop(Optimizer):
         self.rho = rho
         self.epsilon = epsilon
 
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        rho, eps = float(self.rho), float(self.epsilon)
-        for (p_, g_, E), (scale,) in _blocks(1, p, g, slot["mean_sq"]):
-            E *= rho
-            np.multiply(g_, 1.0 - rho, out=scale)
-            scale *= g_
-            E += scale
-            np.sqrt(E, out=scale)
-            scale += eps
-            np.divide(lr, scale, out=scale)
-            g_ *= scale
-            p_ -= g_
-            if return_step:
-                g_[...] = scale
-        return g if return_step else None
+    def rule(self):
+        """RMSprop's rule (see :mod:`skreg.transforms`)."""
+        return RMSpropRule(self.rho, self.epsilon)
 
 
 class Adam(Optimizer):
@@ -324,36 +279,9 @@ class Adam(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def _moments(self, g, m, v, tmp):
-        """Update the moments ``m`` and ``v`` with ``g`` in place."""
-        b1, b2 = float(self.beta_1), float(self.beta_2)
-        m *= b1
-        np.multiply(g, 1.0 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        np.multiply(g, 1.0 - b2, out=tmp)
-        tmp *= g
-        v += tmp
-
-    def _denominator(self, v, t, out):
-        """``sqrt(v_hat) + epsilon`` into ``out``."""
-        np.divide(v, 1.0 - float(self.beta_2) ** t, out=out)
-        np.sqrt(out, out=out)
-        out += float(self.epsilon)
-        return out
-
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        correction = 1.0 - float(self.beta_1) ** t
-        for (p_, g_, m, v), (tmp,) in _blocks(1, p, g, slot["m"], slot["v"]):
-            self._moments(g_, m, v, tmp)
-            denom = self._denominator(v, t, out=g_)
-            np.multiply(denom, correction, out=tmp)
-            np.divide(m, tmp, out=tmp)  # the direction m_hat / (sqrt(v_hat) + eps)
-            tmp *= lr
-            p_ -= tmp
-            if return_step:
-                np.divide(lr, denom, out=denom)
-        return g if return_step else None
+    def rule(self):
+        """Adam's bias-corrected moments (see :mod:`skreg.transforms`)."""
+        return AdamRule(self.beta_1, self.beta_2, self.epsilon)
 
 
 class Nadam(Adam):
@@ -372,22 +300,9 @@ class Nadam(Adam):
         Added to the denominator.
     """
 
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        b1 = float(self.beta_1)
-        correction = 1.0 - b1**t
-        for (p_, g_, m, v), (tmp,) in _blocks(1, p, g, slot["m"], slot["v"]):
-            self._moments(g_, m, v, tmp)
-            np.multiply(g_, 1.0 - b1, out=tmp)
-            np.multiply(m, b1, out=g_)
-            g_ += tmp
-            g_ /= correction
-            denom = self._denominator(v, t, out=tmp)
-            g_ /= denom  # the direction
-            g_ *= lr
-            p_ -= g_
-            if return_step:
-                np.divide(lr, denom, out=g_)
-        return g if return_step else None
+    def rule(self):
+        """Adam's moments with Nesterov's step (see :mod:`skreg.transforms`)."""
+        return AdamRule(self.beta_1, self.beta_2, self.epsilon, nesterov=True)
 
 
 class AdamW(Adam):
@@ -409,27 +324,43 @@ class AdamW(Adam):
 
     _parameter_constraints = {
         **Adam._parameter_constraints,
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": _WEIGHT_DECAY,
     }
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
         super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.weight_decay = weight_decay
 
-    def _step(self, p, g, slot, lr, t, is_weight, return_step):
-        if is_weight and self.weight_decay:
-            # g was taken at the pre-step weights, so decaying them first is
-            # theta - lr * (direction + weight_decay * theta), theta pre-step
-            p *= 1.0 - lr * float(self.weight_decay)
-        return super()._step(p, g, slot, lr, t, is_weight, return_step)
+
+class SGDW(SGD):
+    """Plain SGD plus decoupled weight decay.
+
+    ``theta <- theta - lr * (g + weight_decay * theta)`` with ``theta`` the
+    weights before the step (biases do not decay). With plain SGD this is the
+    same as an L2 penalty ``alpha = weight_decay`` (up to rounding); the two
+    part ways once the learning rate follows a schedule that the penalty's
+    gradient does not, or when combined with ``alpha``.
+
+    Parameters
+    ----------
+    weight_decay : float, default=0.01
+        Decoupled decay rate, multiplied by the learning rate.
+    """
+
+    _parameter_constraints = {"weight_decay": _WEIGHT_DECAY}
+
+    def __init__(self, weight_decay=0.01):
+        self.weight_decay = weight_decay
 
 
-class LBFGS(Optimizer):
+class LBFGS(BaseEstimator):
     """Full-batch L-BFGS through ``scipy.optimize.minimize(method="L-BFGS-B")``.
 
-    Deterministic; it cannot be combined with dropout, DropConnect, input
-    noise or an L1 penalty (``l1_ratio > 0``), which all need stochastic or
-    proximal steps. ``max_iter`` of the estimator bounds the iterations.
+    Not a chain of stochastic steps: it minimizes the whole objective on the
+    full batch. Deterministic; it cannot be combined with dropout,
+    DropConnect, input noise, max-norm or a non-smooth penalty (``l1_ratio >
+    0``, ``group_alpha > 0``), which all need stochastic or proximal steps.
+    ``max_iter`` of the estimator bounds the iterations.
 
     Parameters
     ----------
@@ -444,15 +375,35 @@ class LBFGS(Optimizer):
     def __init__(self, max_fun=15000):
         self.max_fun = max_fun
 
-    def update(self, params, grads, state, lr, is_weight, return_steps=False):
-        """Not available: L-BFGS runs through ``scipy.optimize.minimize``.
+    def minimize(self, objective, x0, max_iter, tol, callback):
+        """Run L-BFGS-B from ``x0``.
 
         Parameters
         ----------
-        params, grads, state, lr, is_weight, return_steps : object
-            As for :meth:`Optimizer.update`; always raises ``TypeError``.
+        objective : callable
+            ``objective(x) -> (value, gradient)``, float64.
+        x0 : ndarray
+            The starting point, float64.
+        max_iter : int
+            Most iterations.
+        tol : float
+            scipy's ``gtol``.
+        callback : callable
+            Called after each iteration with scipy's intermediate result; it
+            may raise ``StopIteration`` to stop.
+
+        Returns
+        -------
+        scipy.optimize.OptimizeResult
         """
-        raise TypeError("LBFGS does not take stochastic steps.")
+        return minimize(
+            objective,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={"maxiter": max_iter, "maxfun": self.max_fun, "gtol": tol},
+        )
 
 
 OPTIMIZERS = {
@@ -465,6 +416,7 @@ OPTIMIZERS = {
     "adam": Adam,
     "nadam": Nadam,
     "adamw": AdamW,
+    "sgdw": SGDW,
     "lbfgs": LBFGS,
 }
 
@@ -479,5 +431,6 @@ __all__ = [
     "Adam",
     "Nadam",
     "AdamW",
+    "SGDW",
     "LBFGS",
 ]
