@@ -1,14 +1,15 @@
-"""The compiled update step (skreg/_fused.py) against the numpy path.
+"""The compiled kernels (numba, see skreg/_accel.py) against the numpy code.
 
-* Kernel level: every fused optimizer, float32 and float64, with the L2 and
-  L1 parts of the penalty on or off, on vectors large enough for the parallel
-  loop and small enough for the serial one, over 300 steps, against the
-  optimizers' own numpy ``_step`` plus ``ElasticNet.add_gradient``/``prox``
-  applied to the weights and the biases apart (as ``Trainer._update`` does).
-* AdamW decays the weights only.
+* The update chain: every built-in optimizer, float32 and float64, with the
+  L2, L1 and group-lasso penalties and max-norm on or off, on parameters
+  large enough for the parallel loop and small enough for the serial one,
+  over 300 steps: the compiled pass (skreg/_update.py) equals the numpy chain
+  of skreg/transforms.py bit for bit.
+* AdamW and SGDW decay the weights only.
 * End to end: fits with numba and with ``SKREG_DISABLE_NUMBA=1`` give the same
   coefficients; the compiled step is really taken (and not when disabled).
-* Fits in two threads at once equal fits one after the other.
+* Fits in two threads at once, through the parallel loop, equal fits one
+  after the other.
 * The compiled row keys and dropout masks equal numpy's bit for bit, and so
   do fits with dropout.
 """
@@ -22,11 +23,19 @@ from sklearn.datasets import make_classification
 
 pytest.importorskip("numba")
 
-from skreg import MLPClassifier, MLPRegressor, _fused  # noqa: E402
-from skreg._hashing import rounded_rate16, row_keys  # noqa: E402
+from skreg import MLPClassifier, MLPRegressor, _accel, _update  # noqa: E402
+from skreg._hashing import (  # noqa: E402
+    _build_bernoulli16_fill,
+    _build_row_key_sums,
+    rounded_rate16,
+    row_keys,
+)
+from skreg._state import TrainingBuffers  # noqa: E402
+from skreg.constraints import MaxNorm  # noqa: E402
 from skreg.noise import dropout_mask  # noqa: E402
 from skreg.optimizers import (  # noqa: E402
     SGD,
+    SGDW,
     Adadelta,
     Adagrad,
     Adam,
@@ -36,7 +45,8 @@ from skreg.optimizers import (  # noqa: E402
     Nesterov,
     RMSprop,
 )
-from skreg.penalties import ElasticNet  # noqa: E402
+from skreg.penalties import ElasticNet, GroupLasso  # noqa: E402
+from skreg.transforms import ApplyUpdates  # noqa: E402
 
 OPTIMIZERS = {
     "sgd": SGD(),
@@ -48,8 +58,8 @@ OPTIMIZERS = {
     "adam": Adam(beta_1=0.85),
     "nadam": Nadam(),
     "adamw": AdamW(weight_decay=0.05),
+    "sgdw": SGDW(weight_decay=0.05),
 }
-RTOL = {np.float32: 1e-6, np.float64: 1e-12}
 
 
 @pytest.fixture
@@ -57,84 +67,88 @@ def numba_on(monkeypatch):
     monkeypatch.delenv("SKREG_DISABLE_NUMBA", raising=False)
 
 
-def _numpy_step(opt, p, g, slots, n_weights, lr, t, penalty):
-    """The numpy path of ``Trainer._update`` on whole vectors: weights and
-    biases as two parameters (L2, prox and AdamW's decay on the weights)."""
-    parts = [(slice(0, n_weights), True), (slice(n_weights, p.size), False)]
-    for part, is_weight in parts:
-        p_, g_ = p[part], g[part]
-        slot = {name: buf[part] for name, buf in slots.items()}
-        prox = is_weight and bool(penalty.l1_strength)
-        if is_weight and penalty.l2_strength:
-            penalty.add_gradient(p_, g_)
-        step = opt._step(p_, g_, slot, lr, t, is_weight, prox)
-        if prox:
-            penalty.prox(p_, step)
+def _chain(opt, penalties, max_norm=None):
+    links = []
+    for penalty in penalties:
+        links += [link for link in penalty.links() if type(link).__name__ == "AddPenaltyGradient"]
+    links += [*opt.transforms(), ApplyUpdates()]
+    for penalty in penalties:
+        links += [link for link in penalty.links() if type(link).__name__ != "AddPenaltyGradient"]
+    if max_norm is not None:
+        links.append(MaxNorm(max_norm))
+    return links
+
+
+def _buffers(shapes, dtype, opt, rng):
+    coefs = [rng.normal(scale=0.1, size=s).astype(dtype) for s in shapes]
+    intercepts = [rng.normal(scale=0.1, size=s[1]).astype(dtype) for s in shapes]
+    slots = {name: [np.zeros_like(a) for a in coefs + intercepts] for name in opt.slots}
+    buffers = TrainingBuffers(coefs, intercepts, slots)
+    grads = np.empty_like(buffers.params)
+    buffers.attach_grads(grads, None)
+    return buffers
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
-@pytest.mark.parametrize("l2, l1", [(0.0, 0.0), (1e-2, 0.0), (3e-3, 3e-3)])
-@pytest.mark.parametrize("size", [(40_000, 300), (500, 20)])  # parallel, serial loop
-def test_kernel_matches_numpy(numba_on, monkeypatch, dtype, name, l2, l1, size):
-    monkeypatch.setattr(_fused, "_PARALLEL_MIN_BYTES", 100_000)  # both loops on small data
+@pytest.mark.parametrize(
+    "alpha, l1_ratio, group_alpha", [(1e-2, 0.0, 0.0), (6e-3, 0.5, 1e-2)]
+)
+@pytest.mark.parametrize("shapes", [[(150, 200), (200, 20)], [(20, 20), (20, 3)]])
+def test_kernel_equals_numpy_chain(monkeypatch, dtype, name, alpha, l1_ratio, group_alpha,
+                                   shapes):
+    """The compiled pass gives the numpy chain's numbers bit for bit, in the
+    parallel loop and the serial one, for 100 steps."""
+    monkeypatch.setattr(_update, "PARALLEL_MIN_BYTES", 100_000)  # both loops on small data
     opt = OPTIMIZERS[name]
-    n_weights, n_biases = size
-    n = n_weights + n_biases
-    rng = np.random.default_rng(0)
-    p0 = rng.normal(scale=0.1, size=n).astype(dtype)
-    alpha = l1 + l2
-    penalty = ElasticNet(alpha, l1 / alpha if alpha else 0.0)
-    p_ref, p_fused = p0.copy(), p0.copy()
-    slots_ref = {s: np.zeros(n, dtype) for s in opt.slots}
-    slots_fused = {s: np.zeros(n, dtype) for s in opt.slots}
-    g_fused = np.empty(n, dtype)
-    step = _fused.FusedStep.create(opt, p_fused, g_fused, slots_fused, n_weights)
-    assert step is not None
-    assert step.parallel == (n >= 1000)
-    lr = 0.3 if name == "adadelta" else 1e-2
-    for t in range(1, 301):
-        g = (rng.normal(size=n) + 0.5 * p_ref.astype(np.float64)).astype(dtype)
-        g_fused[...] = g
-        _numpy_step(opt, p_ref, g, slots_ref, n_weights, lr, t, penalty)
-        assert step(lr, t, penalty.l2_strength, penalty.l1_strength)
-    rtol = RTOL[dtype]
-    scale = np.abs(p_ref).max()
-    np.testing.assert_allclose(p_fused, p_ref, rtol=rtol, atol=rtol * scale)
+    penalties = [ElasticNet(alpha, l1_ratio), GroupLasso(group_alpha)]
+    links = _chain(opt, penalties, max_norm=1.0)
+    runs = {}
+    for mode in ("numba", "numpy"):
+        monkeypatch.setenv("SKREG_DISABLE_NUMBA", "1" if mode == "numpy" else "0")
+        rng = np.random.default_rng(0)
+        buffers = _buffers(shapes, np.dtype(dtype), opt, rng)
+        update = _update.FlatUpdate(links, buffers)
+        assert (update.compiled is not None) == (mode == "numba")
+        if mode == "numba":
+            assert update.compiled.parallel == (buffers.params.nbytes >= 100_000)
+        lr = 0.3 if name == "adadelta" else 1e-2
+        for t in range(1, 101):
+            buffers.grads[...] = rng.normal(size=buffers.params.size) + 0.5 * buffers.params
+            update(lr, t)
+        runs[mode] = buffers
+    np.testing.assert_array_equal(runs["numba"].params, runs["numpy"].params)
     for s in opt.slots:
-        np.testing.assert_allclose(
-            slots_fused[s], slots_ref[s], rtol=rtol, atol=rtol * np.abs(slots_ref[s]).max()
-        )
-    if l1:  # the prox has set weights to exactly zero, as the numpy path did
-        assert np.array_equal(p_ref[:n_weights] == 0, p_fused[:n_weights] == 0)
+        np.testing.assert_array_equal(runs["numba"].slots[s], runs["numpy"].slots[s])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_adamw_decays_weights_only(numba_on, dtype):
-    n_weights, n = 40_000, 40_100
-    p = np.ones(n, dtype)
-    g = np.zeros(n, dtype)
-    slots = {"m": np.zeros(n, dtype), "v": np.zeros(n, dtype)}
-    step = _fused.FusedStep.create(AdamW(weight_decay=0.1), p, g, slots, n_weights)
-    assert step(0.5, 1, 0.0, 0.0)
-    np.testing.assert_array_equal(p[:n_weights], dtype(1.0 - 0.5 * 0.1))
-    np.testing.assert_array_equal(p[n_weights:], 1.0)
+@pytest.mark.parametrize("name", ["adamw", "sgdw"])
+def test_decoupled_decay_acts_on_weights_only(numba_on, dtype, name):
+    opt = {"adamw": AdamW(weight_decay=0.1), "sgdw": SGDW(weight_decay=0.1)}[name]
+    buffers = _buffers([(200, 200), (200, 100)], np.dtype(dtype), opt, np.random.default_rng(0))
+    buffers.params[...] = 1.0
+    buffers.grads[...] = 0.0
+    update = _update.FlatUpdate(_chain(opt, []), buffers)
+    assert update.compiled is not None
+    update(0.5, 1)
+    n = buffers.n_weights
+    np.testing.assert_array_equal(buffers.params[:n], dtype(1.0 - 0.5 * 0.1))
+    np.testing.assert_array_equal(buffers.params[n:], 1.0)
 
 
-def test_not_applicable(numba_on, monkeypatch):
-    p = np.zeros(10)
-    slots = {"m": np.zeros(10), "v": np.zeros(10)}
-    assert _fused.FusedStep.create(Adam(), p, p.copy(), slots, 5) is not None
-    # mixed dtypes, non-contiguous buffers, integer parameters: the numpy path
-    slots = {"m": np.zeros(10, np.float32), "v": np.zeros(10)}
-    assert _fused.FusedStep.create(Adam(), p, p.copy(), slots, 5) is None
-    slots = {"m": np.zeros(20)[::2], "v": np.zeros(10)}
-    assert _fused.FusedStep.create(Adam(), p, p.copy(), slots, 5) is None
-    q = np.zeros(10, np.int64)
-    assert _fused.FusedStep.create(SGD(), q, q.copy(), {}, 5) is None
+def test_compiled_pass_not_applicable(numba_on, monkeypatch):
+    rng = np.random.default_rng(0)
+    links = _chain(Adam(), [])
+    buffers = _buffers([(5, 4)], np.dtype(np.float64), Adam(), rng)
+    assert _update.FlatUpdate(links, buffers).compiled is not None
+    # mixed dtypes: the numpy path
+    buffers.slots["m"] = buffers.slots["m"].astype(np.float32)
+    assert _update.FlatUpdate(links, buffers).compiled is None
     monkeypatch.setenv("SKREG_DISABLE_NUMBA", "1")
-    assert not _fused.enabled()
-    assert _fused.FusedStep.create(SGD(), p, p.copy(), {}, 5) is None
+    assert not _accel.enabled()
+    buffers = _buffers([(5, 4)], np.dtype(np.float64), Adam(), rng)
+    assert _update.FlatUpdate(links, buffers).compiled is None
 
 
 def _fit(name, dtype, disable, monkeypatch, **params):
@@ -157,25 +171,32 @@ def _fit(name, dtype, disable, monkeypatch, **params):
 @pytest.mark.parametrize("name", ["adam", "adamw", "nesterov", "rmsprop"])
 def test_fit_matches_numpy_path(monkeypatch, dtype, name):
     calls = []
-    run = _fused.FusedStep._run
+    call = _update.CompiledUpdate.__call__
     monkeypatch.setattr(
-        _fused.FusedStep, "_run", lambda self, *a: calls.append(1) or run(self, *a)
+        _update.CompiledUpdate, "__call__", lambda self, *a: calls.append(1) or call(self, *a)
     )
     lr = 1e-2 if name == "nesterov" else 1e-3
-    params = {"alpha": 1e-3, "l1_ratio": 0.5, "learning_rate_init": lr}
+    params = {"alpha": 1e-3, "l1_ratio": 0.5, "group_alpha": 1e-3, "learning_rate_init": lr}
     fused = _fit(name, dtype, False, monkeypatch, **params)
     assert len(calls) == 8 * 10  # 10 batches per epoch, 8 epochs
     plain = _fit(name, dtype, True, monkeypatch, **params)
     assert len(calls) == 80  # not taken when disabled
-    rtol = RTOL[dtype] * 100  # rounding differences grow a little through training
     for a, b in zip(fused.coefs_ + fused.intercepts_, plain.coefs_ + plain.intercepts_):
         assert a.dtype == dtype
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
-    np.testing.assert_allclose(fused.loss_curve_, plain.loss_curve_, rtol=rtol)
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fused.loss_curve_, plain.loss_curve_)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_fits_in_threads(numba_on):
+def test_fits_in_threads(numba_on, monkeypatch):
+    """Fits in two threads at once, with the parallel loop taken (its lock
+    sends a fit that finds it busy to the numpy path), equal serial fits."""
+    monkeypatch.setattr(_update, "PARALLEL_MIN_BYTES", 1 << 16)
+    parallel_calls = []
+    run = _accel.run_parallel
+    monkeypatch.setattr(
+        _accel, "run_parallel", lambda *a: parallel_calls.append(1) or run(*a)
+    )
     X, y = make_classification(n_samples=400, n_features=30, random_state=1)
     ests = [
         MLPRegressor(hidden_layer_sizes=(1200,), max_iter=3, random_state=seed, alpha=1e-3,
@@ -183,11 +204,14 @@ def test_fits_in_threads(numba_on):
         for seed in range(4)
     ]
     serial = [e.__class__(**e.get_params()).fit(X, y) for e in ests]
+    n_serial = len(parallel_calls)
+    assert n_serial >= 4 * 3 * 2  # every step of every fit entered the parallel loop
     with ThreadPoolExecutor(2) as pool:
         threaded = list(pool.map(lambda e: e.fit(X, y), ests))
+    assert len(parallel_calls) > n_serial
     for a, b in zip(threaded, serial):
         for u, v in zip(a.coefs_, b.coefs_):
-            np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-14)
+            np.testing.assert_array_equal(u, v)
 
 
 # -- compiled hashing: row keys and dropout masks, bit for bit ----------------
@@ -197,13 +221,12 @@ def _both_paths(monkeypatch, compute):
     """``compute()`` with the compiled kernels and with numpy, and how many
     times the hashing kernels ran in each."""
     ran = []
-    kernels = _fused._kernels()
-    for name in ("_row_key_sums", "_bernoulli16_fill"):
-        kernel = getattr(kernels, name)
-        monkeypatch.setattr(
-            kernels, name, lambda *a, _k=kernel, _n=name: ran.append(_n) or _k(*a)
-        )
     monkeypatch.delenv("SKREG_DISABLE_NUMBA", raising=False)
+    for builder in (_build_row_key_sums, _build_bernoulli16_fill):
+        kernel = _accel.compiled(builder)
+        monkeypatch.setitem(
+            _accel._COMPILED, builder, lambda *a, _k=kernel: ran.append(1) or _k(*a)
+        )
     compiled = compute()
     n_compiled = len(ran)
     monkeypatch.setenv("SKREG_DISABLE_NUMBA", "1")
