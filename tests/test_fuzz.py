@@ -425,7 +425,6 @@ def add_rule_problems(params, invalid, problems):
 # -- running a case ----------------------------------------------------------
 
 NON_FINITE = "The predictions are NaN or infinite"
-TOLERATED = []  # cases whose predictions overflowed, with both warnings given
 
 
 def diverged(caught):
@@ -458,7 +457,6 @@ def check_finite(case, fit_diverged, predict):
     if not np.all(np.isfinite(first)):
         warned = any(str(w.message).startswith(NON_FINITE) for w in caught)
         assert warned, f"silent non-finite predictions {first} for {case.description}"
-        TOLERATED.append((fit_diverged, case.description))
     for w in caught:  # hand them on to the case's record
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return out

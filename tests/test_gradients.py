@@ -12,7 +12,8 @@ from skreg.losses import (
     SoftmaxCrossEntropy,
     SquaredError,
 )
-from skreg.network import backward, forward, init_parameters
+from reference_passes import backward
+from skreg.network import forward, init_parameters
 from skreg.penalties import ElasticNet
 
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
@@ -176,14 +177,15 @@ def test_workspace_passes_equal_plain_passes(monkeypatch, numba, activation, dty
         monkeypatch.delenv("SKREG_DISABLE_NUMBA", raising=False)
     else:
         monkeypatch.setenv("SKREG_DISABLE_NUMBA", "1")
-    from skreg.network import Workspace
+    from skreg import _accel
+    from skreg.network import Workspace, _build_bias_relu
 
     rng = np.random.default_rng(5)
     coefs, intercepts = init_parameters([6, 9, 7, 3], "he_uniform", rng, dtype)
     for b in intercepts:
         b += rng.normal(scale=0.3, size=b.shape).astype(dtype)
-    ws = Workspace(coefs, dtype)
-    assert (ws._kernels is not None) == (numba == "on")
+    ws = Workspace(coefs, dtype, activation)
+    assert (_accel.compiled(_build_bias_relu) is not None) == (numba == "on")
     for n_rows, with_masks in [(20, False), (20, True), (13, True), (20, False)]:
         X = rng.normal(size=(n_rows, 6)).astype(dtype)
         masks = None
@@ -193,10 +195,10 @@ def test_workspace_passes_equal_plain_passes(monkeypatch, numba, activation, dty
         delta = rng.normal(size=(n_rows, 3)).astype(dtype)
         want = backward(coefs, expected, delta.copy(), activation, masks)
 
-        z = ws.forward(coefs, intercepts, X, activation, masks)
+        z = ws.forward(coefs, intercepts, X, masks)
         np.testing.assert_array_equal(z, expected.raw_output)
         z[...] = delta
-        coef_grads, intercept_grads = ws.backward(coefs, z, activation, masks)
+        coef_grads, intercept_grads = ws.backward(coefs, z, masks)
         for got, ref in zip(coef_grads + intercept_grads, want[0] + want[1]):
             assert got.dtype == dtype
             np.testing.assert_allclose(got, ref, rtol=1e-5 if dtype == np.float32 else 1e-12)
