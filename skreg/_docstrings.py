@@ -38,7 +38,7 @@ PARAMETERS = """\
     optimizer : str or Optimizer, default="adam"
         ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
         ``"adadelta"``, ``"rmsprop"``, ``"adam"``, ``"nadam"``, ``"adamw"``,
-        ``"lbfgs"``, or an object from :mod:`skreg.optimizers`.
+        ``"sgdw"``, ``"lbfgs"``, or an object from :mod:`skreg.optimizers`.
     learning_rate_init : float or "auto", default="auto"
         Initial learning rate; ``"auto"`` takes the optimizer's recommended
         rate (1e-3 for Adam, 0.01 for SGD; ten times that for

@@ -337,9 +337,11 @@ class SGDW(SGD):
 
     ``theta <- theta - lr * (g + weight_decay * theta)`` with ``theta`` the
     weights before the step (biases do not decay). With plain SGD this is the
-    same as an L2 penalty ``alpha = weight_decay`` (up to rounding); the two
-    part ways once the learning rate follows a schedule that the penalty's
-    gradient does not, or when combined with ``alpha``.
+    same update as an L2 penalty ``alpha = weight_decay`` (up to rounding):
+    the decay sits after the direction and the L2 gradient before it, and
+    plain SGD's direction is the gradient itself. The two differ in what they
+    report: ``alpha`` is part of the objective in ``loss_curve_``, the decay
+    is not.
 
     Parameters
     ----------

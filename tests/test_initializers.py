@@ -1,4 +1,4 @@
-"""Initializers: the variance of each preset against reference.md's formula,
+"""Initializers: the variance of each preset against the math page's formula,
 the uniform bounds, callables used as given, shape errors, zero biases."""
 
 import warnings
@@ -13,7 +13,7 @@ from skreg.initializers import INITIALIZERS, VarianceScaling, draw_weights
 from skreg.network import init_parameters
 from skreg.optimizers import SGD
 
-# reference.md, "Initialization": the variance of one weight of a
+# the math page (docs/user_guide/math.rst), "Initialization": the variance of one weight of a
 # (fan_in, fan_out) matrix.
 VARIANCE = {
     "glorot": lambda fan_in, fan_out: 2.0 / (fan_in + fan_out),

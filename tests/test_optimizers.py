@@ -1,9 +1,9 @@
-"""Optimizers: each update rule against its formula in reference.md, the step
+"""Optimizers: each update rule against its formula in the math page (docs/user_guide/math.rst), the step
 sizes used by the L1 proximal step, convergence on a convex quadratic,
 settings-only objects (clone, GridSearchCV), L2 penalty versus decoupled
 decay, L-BFGS, and every optimizer learning digits.
 
-The reference implementations below are written from reference.md alone, in
+The reference implementations below are written from the math page (docs/user_guide/math.rst) alone, in
 plain numpy, one explicit loop per optimizer; they never call skreg.
 """
 
@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
 
-import skreg._training
+import skreg.optimizers
 from skreg import MLPClassifier, MLPRegressor
 from skreg.optimizers import (
     LBFGS,
@@ -34,12 +34,13 @@ from skreg.optimizers import (
     Momentum,
     Nadam,
     Nesterov,
+    Optimizer,
     RMSprop,
 )
 
 STOCHASTIC = [name for name in OPTIMIZERS if name != "lbfgs"]
 
-# The settings each class exposes (get_params), with reference.md's defaults.
+# The settings each class exposes (get_params), with the math page's defaults.
 EXPECTED_PARAMS = {
     SGD: {},
     Momentum: {"momentum": 0.9},
@@ -54,7 +55,7 @@ EXPECTED_PARAMS = {
 }
 
 
-# -- independent references (reference.md, "Optimizers") ----------------------
+# -- independent references (the math page (docs/user_guide/math.rst), "Optimizers") ----------------------
 # Each takes the settings as keyword arguments and returns a function
 # ``step(t, theta, g, state, lr, is_weight) -> (new_theta, step_size)`` for one
 # parameter array; ``state`` is a dict whose arrays start at 0, ``t`` counts
@@ -151,7 +152,7 @@ def ref_nadam(beta_1=0.9, beta_2=0.999, epsilon=1e-8):
     return step
 
 
-# reference.md: "Adam on the data-loss gradient, then the decoupled decay
+# the math page (docs/user_guide/math.rst): "Adam on the data-loss gradient, then the decoupled decay
 # theta <- theta - lr * weight_decay * theta (weights only)". skreg's AdamW
 # multiplies the weights *after* the Adam step by (1 - lr * weight_decay); the
 # paper (Loshchilov & Hutter 2019, Algorithm 2, line 12) decays the weights of
@@ -731,7 +732,7 @@ def test_adamw_decays_weights_not_biases():
 @pytest.mark.parametrize("sample_weight", [False, True])
 @pytest.mark.parametrize("optimizer", ["lbfgs", LBFGS(max_fun=500)], ids=["name", "object"])
 def test_lbfgs_matches_closed_form_ridge(optimizer, sample_weight):
-    """J = 0.5 * weighted mean (y - Xw - b)^2 + alpha/2 ||w||^2 (reference.md)
+    """J = 0.5 * weighted mean (y - Xw - b)^2 + alpha/2 ||w||^2 (the math page (docs/user_guide/math.rst))
     has a closed-form minimizer; scipy's L-BFGS-B on skreg's objective finds it.
 
     ``tol`` is L-BFGS-B's gtol; its ftol stays at scipy's default (relative
@@ -781,7 +782,7 @@ def test_lbfgs_matches_logistic_regression():
 def count_evaluations(monkeypatch):
     """Count the objective evaluations scipy makes during a fit."""
     counter = {"n": 0}
-    real_minimize = skreg._training.minimize
+    real_minimize = skreg.optimizers.minimize
 
     def counting_minimize(fun, x0, **kwargs):
         def counted(theta):
@@ -790,7 +791,7 @@ def count_evaluations(monkeypatch):
 
         return real_minimize(counted, x0, **kwargs)
 
-    monkeypatch.setattr(skreg._training, "minimize", counting_minimize)
+    monkeypatch.setattr(skreg.optimizers, "minimize", counting_minimize)
     return counter
 
 
@@ -833,10 +834,12 @@ def test_lbfgs_refuses_noise_and_l1(optimizer, param, value):
         est.fit(X, y)
 
 
-def test_lbfgs_takes_no_stochastic_step():
-    params = [np.zeros(2)]
-    with pytest.raises(TypeError):
-        LBFGS().update(params, [np.ones(2)], {}, 0.1, [True])
+def test_lbfgs_is_not_a_stochastic_optimizer():
+    """L-BFGS minimizes the full batch: it has no update chain, no
+    stochastic update and no partial_fit."""
+    assert not isinstance(LBFGS(), Optimizer)
+    assert not hasattr(LBFGS(), "update") and not hasattr(LBFGS(), "transforms")
+    assert not hasattr(MLPRegressor(optimizer="lbfgs"), "partial_fit")
 
 
 # -- every optimizer learns digits ------------------------------------------

@@ -1,7 +1,7 @@
-"""Elastic-net penalty and max-norm: the formulas of reference.md, checked by hand
+"""Elastic-net penalty and max-norm: the formulas of the math page (docs/user_guide/math.rst), checked by hand
 computations, finite differences and scikit-learn's linear models.
 
-The objective of reference.md,
+The objective of the math page (docs/user_guide/math.rst),
 
     mean loss + alpha * ((1 - l1_ratio) / 2 * ||W||^2 + l1_ratio * ||W||_1),
 
@@ -66,7 +66,7 @@ def test_add_gradient_adds_in_place():
 
 # -- prox ---------------------------------------------------------------------------
 def _soft_threshold(W, threshold):
-    """reference.md: sign(W) * max(|W| - threshold, 0)."""
+    """the math page (docs/user_guide/math.rst): sign(W) * max(|W| - threshold, 0)."""
     return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
 
 

@@ -281,8 +281,8 @@ def test_dropout_improves_digits_accuracy_with_noisy_labels():
 def test_dropout_improves_digits_accuracy_wide_net():
     """300 clean digits, a wide (1024,) net, 200 epochs, 8 paired seeds.
 
-    The gain is small on clean labels, as reference.md says (measured: 0.9451
-    without dropout, 0.9470 with it, 7 seeds better, 1 worse). reference.md's
+    The gain is small on clean labels, as the math page (docs/user_guide/math.rst) says (measured: 0.9451
+    without dropout, 0.9470 with it, 7 seeds better, 1 worse). the math page's
     (512, 512) net gave +0.1 to +0.4 points with 3 to 6 of 6-8 seeds better,
     at five times the cost, so the single wide layer is tested."""
     plain, dropped = _digits_accuracies((1024,), 8, 0.5, 0.0, 1e-3, 200)
@@ -316,10 +316,8 @@ def test_mc_dropout_std_grows_far_from_the_training_range():
 
 
 def test_mc_dropout_mean_and_std_are_over_mc_samples_passes():
-    from skreg._mc_dropout import mc_raw_outputs
-
     model, X, _ = _mc_regressor(mc_samples=7, max_iter=20)
-    passes = np.stack(mc_raw_outputs(model, X[:10]))[:, :, 0]
+    passes = np.stack(model._mc_raw_outputs(X[:10]))[:, :, 0]
     assert passes.shape == (7, 10)
     mean, std = model.predict(X[:10], return_std=True)
     np.testing.assert_allclose(mean, passes.mean(axis=0), rtol=1e-12)

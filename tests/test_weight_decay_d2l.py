@@ -1,4 +1,4 @@
-"""The weight-decay demo of Dive into Deep Learning (reference.md), reproduced
+"""The weight-decay demo of Dive into Deep Learning (the math page (docs/user_guide/math.rst)), reproduced
 with a linear model: hidden_layer_sizes=(), plain SGD, N(0, 1) initial weights.
 
 With lambda = 0 the 200 weights fitted to 20 samples stay large and the model
