@@ -39,15 +39,21 @@ def _mix_block(x, tmp):
     x ^= tmp
 
 
+def _mix_one(x):
+    """SplitMix64 finalizer of one uint64 (numpy scalar; numba compiles it
+    too, see :func:`_build_mix64`)."""
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
+
+
 def mix(x):
     """SplitMix64 finalizer of a uint64 array, in place; returns ``x``."""
     if not isinstance(x, np.ndarray) or x.ndim == 0:
-        x ^= x >> _S30
-        x *= _M1
-        x ^= x >> _S27
-        x *= _M2
-        x ^= x >> _S31
-        return x
+        return _mix_one(x)
     if x.size <= _BLOCK or not x.flags.c_contiguous:
         _mix_block(x, np.empty_like(x))
         return x
@@ -76,17 +82,7 @@ def _entry_terms(values, salts, mixed_salts=None):
 
 # -- compiled twins (numba, see skreg._accel): the same numbers in one pass ----
 def _build_mix64(numba):
-    @numba.njit(inline="always", error_model="numpy")
-    def mix64(x):
-        # :func:`mix` on one uint64
-        x ^= x >> _S30
-        x *= _M1
-        x ^= x >> _S27
-        x *= _M2
-        x ^= x >> _S31
-        return x
-
-    return mix64
+    return numba.njit(inline="always", error_model="numpy")(_mix_one)
 
 
 def _build_row_key_sums(numba):
