@@ -269,7 +269,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 "loss": getattr(self, "loss_", None),
             },
         )
+        # the views replace the arrays handed in, which are freed
         self.coefs_, self.intercepts_ = state.buffers.coefs, state.buffers.intercepts
+        self._optimizer_state = state.optimizer_state_out()
         return state
 
     def _copy_out(self, state):
