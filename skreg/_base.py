@@ -250,12 +250,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             self.best_loss_ = np.inf
             self.validation_scores_ = [] if self.early_stopping else None
             self.best_validation_score_ = -np.inf if self.early_stopping else None
-        custom = not hasattr(settings.optimizer, "transforms") and settings.is_stochastic
         state = TrainingState.start(
             self.coefs_,
             self.intercepts_,
             self._optimizer_state,
-            None if custom else settings.slot_names,
+            settings.slot_names,
             counters={
                 "n_iter": self.n_iter_,
                 "samples_seen": self.t_,

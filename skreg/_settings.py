@@ -103,7 +103,9 @@ class Settings:
     and never changed afterwards.
 
     ``links`` is the update chain (see :mod:`skreg.transforms`) for a
-    stochastic optimizer, and empty for L-BFGS.
+    stochastic optimizer, and empty for L-BFGS. ``slot_names`` names the
+    optimizer's state arrays; None for a custom optimizer object, whose state
+    dict is kept as it is.
     """
 
     optimizer: object
@@ -126,7 +128,7 @@ class Settings:
     early_stopping: bool
     validation_fraction: float
     verbose: int
-    slot_names: tuple
+    slot_names: object
 
     @property
     def is_stochastic(self):
@@ -164,10 +166,10 @@ def _refuse_with_lbfgs(est, penalties):
     for penalty in penalties:
         if not penalty.is_smooth:
             raise ValueError(
-                f"{penalty.describe()} needs the proximal step of a stochastic "
+                f"{penalty.parameter} > 0 needs the proximal step of a stochastic "
                 "optimizer to give exact zeros; optimizer='lbfgs' cannot take it. "
                 "Use optimizer='adam' (or another stochastic optimizer), or "
-                f"{penalty.off_setting()}."
+                f"{penalty.parameter}=0."
             )
     if est.max_norm is not None:
         raise ValueError(
@@ -220,7 +222,10 @@ def resolve_settings(est, n_hidden):
     penalties = (ElasticNet(est.alpha, est.l1_ratio), GroupLasso(est.group_alpha))
     if not getattr(optimizer, "is_stochastic", True):
         _refuse_with_lbfgs(est, penalties)
-    slot_names = tuple(optimizer.slots) if hasattr(optimizer, "transforms") else ()
+    if hasattr(optimizer, "transforms"):
+        slot_names = tuple(optimizer.slots)
+    else:  # L-BFGS keeps no slots; a custom optimizer keeps its own state dict
+        slot_names = None if getattr(optimizer, "is_stochastic", True) else ()
     return Settings(
         optimizer=optimizer,
         penalties=penalties,

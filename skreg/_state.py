@@ -90,8 +90,9 @@ class TrainingState:
         A flat copy of the parameters kept as the best so far.
     """
 
-    def __init__(self, buffers, optimizer_state, counters, history):
+    def __init__(self, buffers, optimizer_state, counters, history, custom_optimizer=False):
         self.buffers = buffers
+        self.custom_optimizer = custom_optimizer
         self.optimizer_state = optimizer_state  # non-slot entries, e.g. a custom optimizer's
         self.step = counters["step"]
         self.n_iter = counters["n_iter"]
@@ -105,7 +106,6 @@ class TrainingState:
         self.no_improvement_count = 0
         self.best = None
         self.has_best = False
-        self.custom_optimizer = False
 
     @classmethod
     def start(cls, coefs, intercepts, optimizer_state, slot_names, counters, history):
@@ -122,9 +122,7 @@ class TrainingState:
         skip = set(slots) if custom else {*slots, "t"}
         others = {k: v for k, v in optimizer_state.items() if k not in skip}
         counters = {**counters, "step": 0 if custom else optimizer_state.get("t", 0)}
-        state = cls(buffers, others, counters, history)
-        state.custom_optimizer = custom
-        return state
+        return cls(buffers, others, counters, history, custom_optimizer=custom)
 
     # -- best weights --------------------------------------------------------
     def keep_best(self, params=None):

@@ -174,7 +174,7 @@ class StochasticStep:
             order = self.rng.permutation(n)
         self.reserve(batch_size)
         total_weight = sample_weight.sum()
-        keys = keys if self.settings.needs_row_keys or self.settings.noisy_layers else None
+        keys = keys if self.settings.needs_row_keys else None
         loss_sum = 0.0
         for X_rows, Y_rows, sw, batch_keys in batches(X, Y, sample_weight, keys, batch_size, order):
             normalizer = total_weight * sw.shape[0] / n

@@ -16,6 +16,7 @@ the update and the L1 prox, with the numpy links' arithmetic.
 import numpy as np
 
 from . import _accel
+from .penalties import ElasticNet
 from .transforms import (
     AddPenaltyGradient,
     ApplyUpdates,
@@ -35,18 +36,51 @@ def chunk_bounds(size, itemsize):
     return [(start, min(start + step, size)) for start in range(0, size, step)]
 
 
-def _run_links(links, updates, state, params, context):
-    for link in links:
-        updates, state = link.update(updates, state, params, context)
-    return updates
+def make_chunks(params, grads, slots, n_weights):
+    """Matching cache-sized pieces of flat, contiguous buffers:
+    ``(params, grads, slots, scratch, n_weights)`` per chunk, with scratch
+    buffers shared by all chunks and the count of leading weight coordinates
+    in each chunk. A non-contiguous array is one chunk, with whole scratch."""
+    if not all(a.flags.c_contiguous for a in (params, grads, *slots.values())):
+        scratch = [np.empty_like(params) for _ in range(_N_SCRATCH)]
+        return [(params, grads, slots, scratch, n_weights)]
+    params, grads = params.reshape(-1), grads.reshape(-1)
+    slots = {name: a.reshape(-1) for name, a in slots.items()}
+    bounds = chunk_bounds(params.size, params.itemsize)
+    width = bounds[0][1] - bounds[0][0] if bounds else 0
+    scratch = [np.empty(width, params.dtype) for _ in range(_N_SCRATCH)]
+    return [
+        (
+            params[a:b],
+            grads[a:b],
+            {name: s[a:b] for name, s in slots.items()},
+            [s[: b - a] for s in scratch],
+            min(max(n_weights - a, 0), b - a),
+        )
+        for a, b in bounds
+    ]
 
 
-def _keep_step(context, grads):
-    """Leave the per-coordinate steps in ``grads`` (free once applied)."""
-    step = context.step
-    if np.ndim(step) and step is not grads:
-        np.copyto(grads, step)
-    return grads if np.ndim(step) else step
+def run_chunks(links, chunks, lr, t, want_step, keep_steps):
+    """Run elementwise ``links`` over ``chunks`` (see :func:`make_chunks`).
+
+    Returns the step taken where ``keep_steps``: a number, or True once the
+    per-coordinate steps are left in each chunk's gradient piece (free once
+    the update is applied); None otherwise.
+    """
+    step = None
+    for p, g, slots, scratch, n_weights in chunks:
+        context = StepContext(lr, t, n_weights, scratch, want_step)
+        updates = g
+        for link in links:
+            updates, slots = link.update(updates, slots, p, context)
+        if keep_steps:
+            step = context.step
+            if np.ndim(step):
+                if step is not g:
+                    np.copyto(g, step)
+                step = True
+    return step
 
 
 def run_on_arrays(links, params, grads, state, lr, t, is_weight, want_steps):
@@ -60,40 +94,10 @@ def run_on_arrays(links, params, grads, state, lr, t, is_weight, want_steps):
     steps = []
     for i, (p, g) in enumerate(zip(params, grads)):
         slots = {name: state[name][i] for name in names}
-        arrays = [p, g, *slots.values()]
-        n_weights = p.size if is_weight[i] else 0
-        if all(a.flags.c_contiguous for a in arrays):
-            flat_p, flat_g = p.reshape(-1), g.reshape(-1)
-            flat_slots = {name: a.reshape(-1) for name, a in slots.items()}
-            bounds = chunk_bounds(p.size, p.itemsize)
-        else:  # whole arrays, whole-size scratch
-            flat_p, flat_g, flat_slots, bounds = p, g, slots, [(None, None)]
-        width = p.size if bounds[0][0] is None else bounds[0][1] - bounds[0][0]
-        scratch = [np.empty(width, p.dtype) for _ in range(_N_SCRATCH)]
-        step = None
-        for start, stop in bounds:
-            if start is None:
-                chunk = (flat_p, flat_g, flat_slots, scratch_like(scratch, p))
-                weights = n_weights
-            else:
-                chunk = (
-                    flat_p[start:stop],
-                    flat_g[start:stop],
-                    {name: a[start:stop] for name, a in flat_slots.items()},
-                    [s[: stop - start] for s in scratch],
-                )
-                weights = min(max(n_weights - start, 0), stop - start)
-            cp, cg, cs, sc = chunk
-            context = StepContext(lr, t, weights, sc, want_steps)
-            _run_links(links, cg, cs, cp, context)
-            step = _keep_step(context, cg) if want_steps else None
-        steps.append(g if np.ndim(step) else step)
+        chunks = make_chunks(p, g, slots, p.size if is_weight[i] else 0)
+        step = run_chunks(links, chunks, lr, t, want_steps, want_steps)
+        steps.append(g if step is True else step)
     return steps
-
-
-def scratch_like(scratch, p):
-    """Scratch buffers reshaped like ``p`` (for a non-contiguous array)."""
-    return [s.reshape(p.shape) for s in scratch]
 
 
 class FlatUpdate:
@@ -112,25 +116,11 @@ class FlatUpdate:
         self.elementwise = [link for link in links if link.elementwise]
         self.structured = [link for link in links if not link.elementwise]
         self.buffers = buffers
-        self.want_step = any(isinstance(link, ProximalStep) for link in links) or bool(
-            self.structured
-        )
+        # the structured links that scale by the step get it kept in the
+        # gradient buffer; the elementwise prox reads it from the context
         self.keep_steps = any(getattr(link, "needs_steps", False) for link in self.structured)
-        params, grads = buffers.params, buffers.grads
-        bounds = chunk_bounds(params.size, params.itemsize)
-        width = bounds[0][1] - bounds[0][0] if bounds else 0
-        scratch = [np.empty(width, params.dtype) for _ in range(_N_SCRATCH)]
-        n_weights = buffers.n_weights
-        self.chunks = [
-            (
-                params[a:b],
-                grads[a:b],
-                {name: s[a:b] for name, s in buffers.slots.items()},
-                [s[: b - a] for s in scratch],
-                min(max(n_weights - a, 0), b - a),
-            )
-            for a, b in bounds
-        ]
+        self.want_step = self.keep_steps or any(isinstance(link, ProximalStep) for link in links)
+        self.chunks = make_chunks(buffers.params, buffers.grads, buffers.slots, buffers.n_weights)
         self.compiled = CompiledUpdate.create(self.elementwise, buffers, self.keep_steps)
 
     def __call__(self, lr, t, optimizer_state=None):
@@ -139,13 +129,11 @@ class FlatUpdate:
         if not self.elementwise:
             steps = None
         elif self.compiled is None or not self.compiled(lr, t):
-            step = None
-            for p, g, slots, scratch, n_weights in self.chunks:
-                context = StepContext(lr, t, n_weights, scratch, self.want_step)
-                _run_links(self.elementwise, g, slots, p, context)
-                if self.keep_steps:
-                    step = _keep_step(context, g)
-            steps = self.buffers.grads if np.ndim(step) else step
+            steps = run_chunks(
+                self.elementwise, self.chunks, lr, t, self.want_step, self.keep_steps
+            )
+            if steps is True:
+                steps = self.buffers.grads
         else:
             steps = self.compiled.steps(lr)
         for link in self.structured:
@@ -298,20 +286,22 @@ def _compilable_parts(links):
         else:
             return None
         if kind == "gradient":
-            l2 = link.penalty.smooth_strength
+            l2 = link.penalty.l2_strength
         elif kind == "rule":
             rule = link
         elif kind == "decay":
             decay = link if link.weight_decay else None
         elif kind == "prox":
-            l1 = link.penalty.prox_strength
+            l1 = link.penalty.l1_strength
     if rule is None or getattr(rule, "coordinate", None) is None:
         return None
     return rule, l2 or None, decay, l1 or None
 
 
 def _kind(link):
-    if type(link) is AddPenaltyGradient and hasattr(link.penalty, "smooth_strength"):
+    """The part of the compiled pass ``link`` is, or None. The kernel knows
+    the elastic net's L2 gradient and L1 soft threshold only."""
+    if type(link) is AddPenaltyGradient and type(link.penalty) is ElasticNet:
         return "gradient"
     if isinstance(link, Rule):
         return "rule"
@@ -319,6 +309,6 @@ def _kind(link):
         return "decay"
     if type(link) is ApplyUpdates:
         return "apply"
-    if type(link) is ProximalStep and hasattr(link.penalty, "prox_strength"):
+    if type(link) is ProximalStep and type(link.penalty) is ElasticNet:
         return "prox"
     return None

@@ -214,7 +214,6 @@ class Workspace:
         self.inputs = [None] * len(coefs)
         self._capacity = 0
         self._full = {}
-        self._rows = 0
 
     def _reserve(self, n_rows):
         """Buffers for at least ``n_rows`` rows (the batch size of the fit)."""
@@ -226,7 +225,6 @@ class Workspace:
                 "dropped": [None] * len(self.shapes),
             }
             self._capacity = n_rows
-        self._rows = n_rows
 
     def extra(self, kind, layer, shape, dtype):
         """The first rows of a buffer made on first use (dropout outputs,

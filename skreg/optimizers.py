@@ -15,7 +15,6 @@ scipy and takes no stochastic steps.
 
 from numbers import Integral, Real
 
-import numpy as np
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 
@@ -69,8 +68,9 @@ class Optimizer(BaseEstimator):
 
     @property
     def slots(self):
-        """Names of the per-parameter state arrays, all starting at zero."""
-        return self.rule().slots
+        """Names of the per-parameter state arrays of its links, all starting
+        at zero."""
+        return tuple(name for link in self.transforms() for name in link.slots)
 
     def init_state(self, params):
         """Fresh state for a list of parameter arrays.
@@ -85,9 +85,11 @@ class Optimizer(BaseEstimator):
         state : dict
             ``{"t": 0}`` plus one list of zero arrays per name in ``slots``.
         """
+        links = self.transforms()
+        per_param = [{k: v for link in links for k, v in link.init(p).items()} for p in params]
         state = {"t": 0}
         for name in self.slots:
-            state[name] = [np.zeros_like(p) for p in params]
+            state[name] = [slots[name] for slots in per_param]
         return state
 
     def update(self, params, grads, state, lr, is_weight, return_steps=False):

@@ -8,7 +8,8 @@ A penalty is a small object with
 * ``prox(W, step)``: the proximal step of its non-smooth part, in place, with
   the step the optimizer took (a number, or per-coordinate steps);
 * ``is_smooth``: True when it has no non-smooth part (L-BFGS, which takes no
-  proximal steps, refuses the others through this flag);
+  proximal steps, refuses the others through this flag, naming the estimator
+  parameter in ``parameter``);
 * ``links()``: the links of the update chain it adds (a gradient link before
   the direction, a proximal link after the update), told which parameters it
   acts on: all weight coordinates for :class:`ElasticNet`, the rows of the
@@ -67,6 +68,8 @@ class ElasticNet:
     array([[ 0., -1.]])
     """
 
+    parameter = "l1_ratio"  # the estimator parameter that adds the non-smooth part
+
     def __init__(self, alpha, l1_ratio=0.0):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -81,21 +84,11 @@ class ElasticNet:
         """``alpha * l1_ratio``."""
         return self.alpha * self.l1_ratio
 
-    smooth_strength = l2_strength
-    prox_strength = l1_strength
-
     @property
     def is_smooth(self):
         """True without an L1 part."""
         return not self.l1_strength
 
-    def describe(self):
-        """How a user switched on the non-smooth part."""
-        return "l1_ratio > 0"
-
-    def off_setting(self):
-        """The setting that switches the non-smooth part off."""
-        return "l1_ratio=0"
 
     def links(self):
         """The gradient link (with an L2 part) and the prox link (with L1)."""
@@ -201,6 +194,8 @@ class GroupLasso:
     elementwise = False  # the link acts on whole rows
     needs_steps = True
 
+    parameter = "group_alpha"  # the estimator parameter that switches it on
+
     def __init__(self, group_alpha):
         self.group_alpha = group_alpha
 
@@ -209,13 +204,6 @@ class GroupLasso:
         """True when switched off."""
         return not self.group_alpha
 
-    def describe(self):
-        """How a user switched the penalty on."""
-        return "group_alpha > 0"
-
-    def off_setting(self):
-        """The setting that switches it off."""
-        return "group_alpha=0"
 
     def links(self):
         """The prox link, on the rows of the first weight matrix."""

@@ -96,11 +96,15 @@ class Link:
 
 
 # -- the chain's fixed links ----------------------------------------------------
-class AddPenaltyGradient(Link):
-    """Add the gradient of a penalty's smooth part to the weights' gradient."""
+class _PenaltyLink(Link):
+    """A link that acts for a penalty (see :mod:`skreg.penalties`)."""
 
     def __init__(self, penalty):
         self.penalty = penalty
+
+
+class AddPenaltyGradient(_PenaltyLink):
+    """Add the gradient of a penalty's smooth part to the weights' gradient."""
 
     def update(self, updates, state, params, context):
         n = context.n_weights
@@ -141,11 +145,8 @@ class ApplyUpdates(Link):
         return updates, state
 
 
-class ProximalStep(Link):
+class ProximalStep(_PenaltyLink):
     """A penalty's elementwise proximal step, scaled by the step taken."""
-
-    def __init__(self, penalty):
-        self.penalty = penalty
 
     def update(self, updates, state, params, context):
         n = context.n_weights
