@@ -205,13 +205,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         keys = row_keys(X, Y) if needs_keys else np.zeros(X.shape[0], dtype=np.uint64)
         validation = None
         if use_validation:
-            train, val = validation_split(
-                keys, sample_weight, self.validation_fraction, rng, strata
+            (X, y, Y, sample_weight, keys), validation = self._set_aside_validation(
+                X, y, Y, sample_weight, keys, rng, strata
             )
-            validation = (X[val], y[val], Y[val], sample_weight[val])
-            X, y, Y = X[train], y[train], Y[train]
-            sample_weight, keys = sample_weight[train], keys[train]
-
         n_epochs = 1 if incremental else self.max_iter
         callbacks = FitCallbacks(self, X, y, sample_weight, n_epochs, state.fitted_attributes)
         monitor = EpochMonitor(settings, state, validation is not None, callbacks)
@@ -240,6 +236,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 ConvergenceWarning,
             )
         return self
+
+    def _set_aside_validation(self, X, y, Y, sample_weight, keys, rng, strata):
+        """``(training rows, validation rows)`` of the early-stopping split."""
+        train, val = validation_split(keys, sample_weight, self.validation_fraction, rng, strata)
+        validation = (X[val], y[val], Y[val], sample_weight[val])
+        return (X[train], y[train], Y[train], sample_weight[train], keys[train]), validation
 
     def _hand_in(self, settings, reset_history):
         """The training state of this fit, from the fitted attributes; the

@@ -19,11 +19,16 @@ from .transforms import AddPenaltyGradient, ApplyUpdates
 _REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std")
 
 
+def takes_steps(optimizer):
+    """False for L-BFGS (a name, class or object): no mini-batches, no update
+    chain, no partial_fit. A custom optimizer object takes steps."""
+    optimizer = OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer
+    return getattr(optimizer, "is_stochastic", True)
+
+
 def is_stochastic(est):
     """False when ``est.optimizer`` is L-BFGS (no mini-batches, no partial_fit)."""
-    opt = est.optimizer
-    opt = OPTIMIZERS[opt] if isinstance(opt, str) else opt
-    return getattr(opt, "is_stochastic", True)
+    return takes_steps(est.optimizer)
 
 
 def validation_scorer(scoring):
@@ -77,7 +82,7 @@ def dropout_rates(est, n_hidden):
 def fresh_optimizer_state(optimizer, params):
     """The optimizer's initial state for ``params`` (``{"t": 0}`` for L-BFGS,
     which keeps none)."""
-    if not getattr(optimizer, "is_stochastic", True):
+    if not takes_steps(optimizer):
         return {"t": 0}
     return optimizer.init_state(params)
 
@@ -133,7 +138,7 @@ class Settings:
     @property
     def is_stochastic(self):
         """False for L-BFGS."""
-        return getattr(self.optimizer, "is_stochastic", True)
+        return takes_steps(self.optimizer)
 
     @property
     def noisy_layers(self):
@@ -181,7 +186,7 @@ def _refuse_with_lbfgs(est, penalties):
 
 def _learning_rate(est, optimizer, n_hidden):
     lr = est.learning_rate_init
-    if not getattr(optimizer, "is_stochastic", True):
+    if not takes_steps(optimizer):
         return None  # L-BFGS takes no steps of a set size: nothing to schedule
     if lr == "auto":
         lr = optimizer.default_learning_rate
@@ -193,7 +198,7 @@ def _learning_rate(est, optimizer, n_hidden):
 def _chain(optimizer, penalties, max_norm):
     """The update chain: smooth penalty gradients -> the optimizer's links
     -> apply -> proximal steps -> constraints."""
-    if not getattr(optimizer, "is_stochastic", True):
+    if not takes_steps(optimizer):
         return ()
     gradients, proxes = [], []
     for penalty in penalties:
@@ -220,12 +225,12 @@ def resolve_settings(est, n_hidden):
             "has none; add a hidden layer or leave them at their defaults."
         )
     penalties = (ElasticNet(est.alpha, est.l1_ratio), GroupLasso(est.group_alpha))
-    if not getattr(optimizer, "is_stochastic", True):
+    if not takes_steps(optimizer):
         _refuse_with_lbfgs(est, penalties)
     if hasattr(optimizer, "transforms"):
         slot_names = tuple(optimizer.slots)
     else:  # L-BFGS keeps no slots; a custom optimizer keeps its own state dict
-        slot_names = None if getattr(optimizer, "is_stochastic", True) else ()
+        slot_names = None if takes_steps(optimizer) else ()
     return Settings(
         optimizer=optimizer,
         penalties=penalties,
