@@ -17,12 +17,12 @@ import numpy as np
 
 from . import _accel
 from .penalties import ElasticNet
+from .rules import Rule
 from .transforms import (
     AddPenaltyGradient,
     ApplyUpdates,
     DecoupledDecay,
     ProximalStep,
-    Rule,
     StepContext,
 )
 

@@ -3,8 +3,8 @@
 An optimizer object holds settings only (``get_params``/``set_params``, so it
 can be cloned and searched with ``GridSearchCV`` as ``optimizer__beta_1``).
 :meth:`Optimizer.transforms` turns the settings into the links of the update
-chain (see :mod:`skreg.transforms`, where every rule and its compiled twin
-live): its direction rule, followed by decoupled weight decay for
+chain (see :mod:`skreg.transforms`; every rule and its compiled twin live in
+:mod:`skreg.rules`): its direction rule, followed by decoupled weight decay for
 :class:`AdamW` and :class:`SGDW`. The state (moment estimates, step count) is
 created by :meth:`Optimizer.init_state` and lives with the fitted model, which
 is what lets ``partial_fit`` and ``warm_start`` continue it.
@@ -20,16 +20,8 @@ from sklearn.base import BaseEstimator
 
 from ._compat import Interval
 from ._update import run_on_arrays
-from .transforms import (
-    AdadeltaRule,
-    AdagradRule,
-    AdamRule,
-    ApplyUpdates,
-    DecoupledDecay,
-    MomentumRule,
-    RMSpropRule,
-    SGDRule,
-)
+from .rules import AdadeltaRule, AdagradRule, AdamRule, MomentumRule, RMSpropRule, SGDRule
+from .transforms import ApplyUpdates, DecoupledDecay
 
 _DECAY = [Interval(Real, 0, 1, closed="left")]  # a fraction kept per step, in [0, 1)
 _EPSILON = [Interval(Real, 0, None, closed="neither")]  # > 0: 0/0 where g = 0 otherwise
@@ -39,8 +31,8 @@ _WEIGHT_DECAY = [Interval(Real, 0, None, closed="left")]
 class Optimizer(BaseEstimator):
     """Base class of the stochastic optimizers: settings that name a chain.
 
-    Subclasses define :meth:`rule` (the direction link of
-    :mod:`skreg.transforms`) and ``default_learning_rate``; those with a
+    Subclasses define :meth:`rule` (the direction link, from
+    :mod:`skreg.rules`) and ``default_learning_rate``; those with a
     decoupled weight decay set ``weight_decay``.
     """
 
@@ -48,7 +40,7 @@ class Optimizer(BaseEstimator):
     is_stochastic = True
 
     def rule(self):
-        """The direction link of this optimizer (see :mod:`skreg.transforms`)."""
+        """The direction link of this optimizer (see :mod:`skreg.rules`)."""
         raise NotImplementedError
 
     def transforms(self):
@@ -137,7 +129,7 @@ class SGD(Optimizer):
     default_learning_rate = 0.01
 
     def rule(self):
-        """Plain gradient descent (see :mod:`skreg.transforms`)."""
+        """Plain gradient descent (see :mod:`skreg.rules`)."""
         return SGDRule()
 
 
@@ -158,7 +150,7 @@ class Momentum(Optimizer):
         self.momentum = momentum
 
     def rule(self):
-        """Heavy-ball momentum (see :mod:`skreg.transforms`)."""
+        """Heavy-ball momentum (see :mod:`skreg.rules`)."""
         return MomentumRule(self.momentum)
 
 
@@ -181,7 +173,7 @@ class Nesterov(Optimizer):
         self.momentum = momentum
 
     def rule(self):
-        """Nesterov's look-ahead momentum (see :mod:`skreg.transforms`)."""
+        """Nesterov's look-ahead momentum (see :mod:`skreg.rules`)."""
         return MomentumRule(self.momentum, nesterov=True)
 
 
@@ -202,7 +194,7 @@ class Adagrad(Optimizer):
         self.epsilon = epsilon
 
     def rule(self):
-        """Adagrad's rule (see :mod:`skreg.transforms`)."""
+        """Adagrad's rule (see :mod:`skreg.rules`)."""
         return AdagradRule(self.epsilon)
 
 
@@ -230,7 +222,7 @@ class Adadelta(Optimizer):
         self.epsilon = epsilon
 
     def rule(self):
-        """Adadelta's rule (see :mod:`skreg.transforms`)."""
+        """Adadelta's rule (see :mod:`skreg.rules`)."""
         return AdadeltaRule(self.rho, self.epsilon)
 
 
@@ -255,7 +247,7 @@ class RMSprop(Optimizer):
         self.epsilon = epsilon
 
     def rule(self):
-        """RMSprop's rule (see :mod:`skreg.transforms`)."""
+        """RMSprop's rule (see :mod:`skreg.rules`)."""
         return RMSpropRule(self.rho, self.epsilon)
 
 
@@ -282,7 +274,7 @@ class Adam(Optimizer):
         self.epsilon = epsilon
 
     def rule(self):
-        """Adam's bias-corrected moments (see :mod:`skreg.transforms`)."""
+        """Adam's bias-corrected moments (see :mod:`skreg.rules`)."""
         return AdamRule(self.beta_1, self.beta_2, self.epsilon)
 
 
@@ -303,7 +295,7 @@ class Nadam(Adam):
     """
 
     def rule(self):
-        """Adam's moments with Nesterov's step (see :mod:`skreg.transforms`)."""
+        """Adam's moments with Nesterov's step (see :mod:`skreg.rules`)."""
         return AdamRule(self.beta_1, self.beta_2, self.epsilon, nesterov=True)
 
 

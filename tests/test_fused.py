@@ -4,7 +4,7 @@
   L2, L1 and group-lasso penalties and max-norm on or off, on parameters
   large enough for the parallel loop and small enough for the serial one,
   over 300 steps: the compiled pass (skreg/_update.py) equals the numpy chain
-  of skreg/transforms.py bit for bit.
+  of skreg/transforms.py and skreg/rules.py bit for bit.
 * AdamW and SGDW decay the weights only.
 * End to end: fits with numba and with ``SKREG_DISABLE_NUMBA=1`` give the same
   coefficients; the compiled step is really taken (and not when disabled).
