@@ -198,7 +198,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             self._check_continuation(X, Y, hidden, settings)
         loss = self._make_loss()
         self.out_activation_ = loss.out_activation
-        state = self._hand_in(settings, reset_history=first_call)
+        state = self._hand_in(settings, first_call, incremental)
 
         use_validation = self.early_stopping and not incremental
         needs_keys = use_validation or settings.needs_row_keys
@@ -243,15 +243,32 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         validation = (X[val], y[val], Y[val], sample_weight[val])
         return (X[train], y[train], Y[train], sample_weight[train], keys[train]), validation
 
-    def _hand_in(self, settings, reset_history):
+    def _hand_in(self, settings, first_call, incremental):
         """The training state of this fit, from the fitted attributes; the
         estimator's ``coefs_``/``intercepts_`` become views of its buffers,
-        so scorers and callbacks see the weights as they train."""
-        if reset_history or not hasattr(self, "loss_curve_"):
+        so scorers and callbacks see the weights as they train.
+
+        A first fit starts the history (``loss_curve_``, ``validation_scores_``);
+        every ``fit`` call, warm-started or not, starts its own epoch count,
+        best loss and best validation score, so that a warm-started fit with
+        other settings is judged on its own; ``partial_fit`` calls continue
+        them. With early stopping the validation score is what is tracked and
+        ``best_loss_`` is None; without it the validation attributes are None.
+        """
+        early_stopping = self.early_stopping and not incremental
+        if first_call or not hasattr(self, "loss_curve_"):
             self.loss_curve_ = []
+            self.validation_scores_ = None
+        if first_call or not incremental:
+            self.n_iter_ = 0
+            self.best_loss_ = None if early_stopping else np.inf
+            self.best_validation_score_ = -np.inf if early_stopping else None
+            if not early_stopping:
+                self.validation_scores_ = None
+            elif self.validation_scores_ is None:
+                self.validation_scores_ = []
+        elif self.best_loss_ is None:
             self.best_loss_ = np.inf
-            self.validation_scores_ = [] if self.early_stopping else None
-            self.best_validation_score_ = -np.inf if self.early_stopping else None
         state = TrainingState.start(
             self.coefs_,
             self.intercepts_,

@@ -90,17 +90,23 @@ FITTED_ATTRIBUTES = """\
     loss_ : float
         Training objective after the last epoch.
     loss_curve_ : list of float
-        Training objective after each epoch.
-    best_loss_ : float
-        Lowest training objective reached.
+        Training objective after each epoch, over all the calls to ``fit``
+        (with ``warm_start=True``) and ``partial_fit``.
+    best_loss_ : float or None
+        Lowest training objective reached in the last ``fit`` (and the
+        ``partial_fit`` calls after it); None with ``early_stopping=True``,
+        where the validation score is tracked instead.
     validation_scores_ : list of float or None
-        Validation score after each epoch when ``early_stopping=True``.
+        Validation score after each epoch when ``early_stopping=True``
+        (over the warm-started fits too), None otherwise.
     best_validation_score_ : float or None
-        Best validation score; its weights are the ones kept.
+        Best validation score of the last ``fit``; its weights are the ones
+        kept. None without early stopping.
     n_iter_ : int
-        Epochs (L-BFGS: iterations) run.
+        Epochs (L-BFGS: iterations) run by the last ``fit``; each
+        ``partial_fit`` call adds one.
     t_ : int
-        Training samples seen.
+        Training samples seen, over all the calls.
     n_features_in_ : int
         Number of input features.
     feature_names_in_ : ndarray of str

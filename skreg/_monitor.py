@@ -42,9 +42,6 @@ class EpochMonitor:
         self.best_score = -np.inf
         self.kept_best = False
         state.no_improvement_count = 0
-        if settings.early_stopping and state.validation_scores is None:
-            state.validation_scores = []
-            state.best_validation_score = -np.inf
 
     def end_epoch(self, loss, validation_score=None):
         """Record an epoch; return True if training should stop."""
@@ -82,7 +79,7 @@ class EpochMonitor:
                 self.kept_best = True
         else:
             improved = loss < state.best_loss - tol
-        state.best_loss = min(state.best_loss, float(loss))
+            state.best_loss = min(state.best_loss, float(loss))
         state.no_improvement_count = 0 if improved else state.no_improvement_count + 1
         if state.no_improvement_count < self.settings.n_iter_no_change:
             return False

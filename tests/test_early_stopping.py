@@ -114,8 +114,11 @@ def test_warm_start_starts_a_fresh_patience_count(noisy_regression):
     assert first < 300
     reg.fit(X, y)
     # the second fit ran at least n_iter_no_change epochs: patience began at zero
-    assert reg.n_iter_ - first >= 4
-    assert len(reg.validation_scores_) == reg.n_iter_
+    # (n_iter_ counts this fit's epochs; the scores keep the whole history)
+    assert reg.n_iter_ >= 4 and len(reg.validation_scores_) == first + reg.n_iter_
+    # its best score is its own, not the first fit's
+    assert reg.best_validation_score_ == max(reg.validation_scores_[first:])
+    assert reg.best_loss_ is None
 
 
 def test_partial_fit_ignores_early_stopping():

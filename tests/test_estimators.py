@@ -185,7 +185,8 @@ def test_warm_start_continues_where_fit_stopped():
     split = MLPRegressor(max_iter=10, warm_start=True, **kw).fit(X, y)
     split.fit(X, y)
     whole = MLPRegressor(max_iter=20, **kw).fit(X, y)
-    assert split.n_iter_ == 20 and len(split.loss_curve_) == 20
+    # n_iter_ counts the epochs of the last fit, the loss curve the whole history
+    assert split.n_iter_ == 10 and len(split.loss_curve_) == 20 and split.t_ == 20 * 60
     np.testing.assert_allclose(split.loss_curve_[10:], whole.loss_curve_[10:], rtol=1e-12)
     cold = MLPRegressor(max_iter=10, **kw).fit(X, y).fit(X, y)
     assert cold.n_iter_ == 10

@@ -538,8 +538,10 @@ def test_state_lives_on_the_estimator_and_continues(name):
     for _ in range(6):
         partial.partial_fit(X, y)
     assert once._optimizer_state["t"] == 6 * 3
+    # n_iter_ counts the epochs of the last fit; partial_fit calls add up
+    assert warm.n_iter_ == 3 and partial.n_iter_ == 6
     for other in (warm, partial):
-        assert other.n_iter_ == 6 and other._optimizer_state["t"] == 18
+        assert len(other.loss_curve_) == 6 and other._optimizer_state["t"] == 18
         for W1, W2 in zip(once.coefs_ + once.intercepts_, other.coefs_ + other.intercepts_):
             np.testing.assert_allclose(W2, W1, rtol=1e-12, atol=1e-14)
 

@@ -205,8 +205,10 @@ def test_adaptive_on_a_real_plateau(name):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("kind", ["invscaling", "adaptive"])
 def test_schedule_continues_with_warm_start(kind):
-    """2 + 2 epochs with warm_start see the rates of one 4-epoch fit: the rate
-    (and, for invscaling, the sample count t_) carry over."""
+    """With warm_start the second fit continues at the rate the first ended
+    with (and, for invscaling, from the sample count t_): 2 + 2 epochs see
+    the rates of one 4-epoch fit. A warm-started fit starts its own patience
+    and best loss, so under "adaptive" its first epoch is no plateau."""
     X, y = _data()
     stall = dict(tol=1e9, n_iter_no_change=1) if kind == "adaptive" else dict(tol=0.0)
     params = dict(
@@ -223,11 +225,14 @@ def test_schedule_continues_with_warm_start(kind):
     )
     warm.fit(X, y)
     warm.fit(X, y)
-    assert log_warm == log_once
     if kind == "adaptive":
-        # a plateau after every epoch but the first
-        np.testing.assert_allclose(_per_epoch(log_warm, 3), [1e-3, 1e-3, 2e-4, 4e-5])
+        # one fit: a plateau after every epoch but the first
+        np.testing.assert_allclose(_per_epoch(log_once, 3), [1e-3, 1e-3, 2e-4, 4e-5])
+        # warm: the second fit starts at 2e-4 and its first epoch improves on
+        # its own (infinite) best loss
+        np.testing.assert_allclose(_per_epoch(log_warm, 3), [1e-3, 1e-3, 2e-4, 2e-4])
     else:
+        assert log_warm == log_once
         assert warm.t_ == 240
 
 
