@@ -382,6 +382,20 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             warn_if_not_finite(z)
         return z
 
+    def _data_loss(self, X, y, sample_weight=None):
+        """The weighted mean data loss (no penalty) of the fitted model on
+        ``(X, y)``: the training objective's first term on other rows."""
+        z = self._raw_output(X)
+        y = np.asarray(y)
+        if y.shape[0] != z.shape[0]:
+            raise ValueError(f"X has {z.shape[0]} rows but y has {y.shape[0]}.")
+        with named_input_errors("y"):
+            Y, _ = self._encode_targets(y, False, True, None)
+            sample_weight = checked_sample_weight(sample_weight, z)
+        Y = Y.astype(z.dtype, copy=False)
+        per_sample = self._make_loss().per_sample(Y, z)
+        return float(per_sample @ sample_weight / sample_weight.sum())
+
     # -- reporting ------------------------------------------------------------
     @property
     def sparsity_(self):

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     StrOptions,
     validate_parameter_constraints,
 )
+from sklearn.utils import _safe_indexing as safe_indexing  # noqa: F401
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight  # noqa: F401
 from sklearn.utils.validation import validate_data  # noqa: F401
 
@@ -30,6 +31,7 @@ __all__ = [
     "Interval",
     "StrOptions",
     "check_sample_weight",
+    "safe_indexing",
     "validate_data",
     "validate_params",
 ]

@@ -124,3 +124,73 @@ def fill_docstring(doc, mc_method):
         doc.replace("{parameters}", PARAMETERS.replace("MC_METHOD", mc_method))
         .replace("{attributes}", FITTED_ATTRIBUTES)
     )
+
+
+def parameters_without(names, mc_method):
+    """The shared parameter section less the entries of ``names``."""
+    kept, skip = [], False
+    for line in PARAMETERS.replace("MC_METHOD", mc_method).splitlines(keepends=True):
+        if line.startswith("    ") and not line.startswith("        ") and line.strip():
+            skip = line.split(" :")[0].strip() in names
+        if not skip:
+            kept.append(line)
+    return "".join(kept)
+
+
+CV_PARAMETERS = """\
+    alphas : int or array-like of float, default=10
+        Penalty strengths to try (the ``alpha`` of the base estimator). An
+        integer gives that many points of a geometric grid from ``1e-4 *
+        alpha_max`` to ``alpha_max``, where ``alpha_max`` is the data loss of
+        the best constant prediction (see :func:`skreg.path.default_alphas`).
+    l1_ratios : float or array-like of float, default=0.0
+        Elastic-net mixing values to try; one path per value.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds, as in scikit-learn's ``check_cv``: an integer gives
+        ``StratifiedKFold`` for classifiers (``KFold`` for multilabel
+        targets and regressors).
+    selection : {"best", "1se"}, default="best"
+        ``"best"`` takes the point with the best mean score; ``"1se"`` the
+        strongest penalty whose mean score is within one standard error of
+        the best (at the best ``l1_ratio``).
+    path : {"auto", "increasing", "decreasing"}, default="auto"
+        Direction of each path: ``"increasing"`` runs from weak to strong
+        penalty (dense to sparse), ``"decreasing"`` from strong to weak.
+        ``"auto"`` is increasing when a penalty that zeroes weights is on
+        (``l1_ratio > 0`` or ``group_alpha > 0``), decreasing otherwise.
+    refit : {"path", "cold"}, default="path"
+        ``"path"`` refits on all the data along the path up to the chosen
+        point; ``"cold"`` fits once at the chosen point.
+    n_jobs : int, default=None
+        Folds (and ``l1_ratios``) run in parallel through joblib; under
+        ``joblib.parallel_backend("dask")`` they run on a dask cluster.
+"""
+
+CV_ATTRIBUTES = """\
+    alpha_ : float
+        The chosen penalty strength.
+    l1_ratio_ : float
+        The chosen elastic-net mixing.
+    alpha_best_ : float
+        The strength with the best mean score.
+    alpha_1se_ : float
+        The strongest penalty whose mean score is within one standard error
+        of the best.
+    alphas_ : ndarray of shape (n_alphas,)
+        The strengths tried, increasing.
+    l1_ratios_ : ndarray of shape (n_l1_ratios,)
+        The mixing values tried.
+    scores_path_ : ndarray of shape (n_l1_ratios, n_alphas, n_folds)
+        Held-out score of each point on each fold (greater is better; with
+        ``scoring="loss"`` the negated data loss).
+    n_iter_path_ : ndarray of shape (n_l1_ratios, n_alphas, n_folds)
+        Epochs of each fit of the paths.
+    sparsity_path_ : ndarray of shape (n_l1_ratios, n_alphas, n_folds)
+        Fraction of the weights that are exactly zero.
+    n_used_features_path_ : ndarray of shape (n_l1_ratios, n_alphas, n_folds)
+        Number of input features with a non-zero outgoing weight.
+    feature_exit_alpha_ : ndarray of shape (n_features_in_,)
+        For each input feature, the strength from which on all its weights
+        are zero along the path at ``l1_ratio_`` (median over the folds);
+        ``inf`` if it is never dropped.
+""" + FITTED_ATTRIBUTES

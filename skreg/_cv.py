@@ -1,0 +1,421 @@
+"""MLPClassifierCV and MLPRegressorCV: the penalty strength chosen by
+cross-validation along a warm-started regularization path per fold.
+
+Each fold runs :func:`skreg.path.regularization_path` over ``alphas`` (one
+path per ``l1_ratio``), scoring every point on the fold's held-out rows. The
+chosen point is then refitted on all the data, and the CV estimator *is* that
+model: it predicts, scores and carries every fitted attribute of the base
+estimator.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import check_cv
+from sklearn.utils.metaestimators import available_if
+
+from ._classifier import MLPClassifier
+from ._compat import Interval, StrOptions, safe_indexing, validate_params
+from ._docstrings import CV_ATTRIBUTES, CV_PARAMETERS, parameters_without
+from ._regressor import MLPRegressor
+from .path import (
+    DIRECTIONS, check_alphas, default_alphas, regularization_path, resolve_direction,
+)
+
+#: base-estimator parameters the CV estimators replace or manage
+REPLACED = ("alpha", "l1_ratio", "warm_start")
+
+
+def _fold_path(base, X, y, sample_weight, train, test, alphas, direction, scoring):
+    """One fold's path: fitted on ``train``, scored on ``test``."""
+    sw_train = None if sample_weight is None else sample_weight[train]
+    sw_test = None if sample_weight is None else sample_weight[test]
+    return regularization_path(
+        base, safe_indexing(X, train), safe_indexing(y, train), alphas,
+        sample_weight=sw_train, direction=direction,
+        X_val=safe_indexing(X, test), y_val=safe_indexing(y, test),
+        sample_weight_val=sw_test, scoring=scoring,
+    )
+
+
+def _never(est):
+    return False
+
+
+class RegularizationPathCVMixin:
+    """Cross-validation along the regularization path, shared by both CV
+    estimators; the base estimator class comes second in the MRO."""
+
+    _cv_constraints = {
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "l1_ratios": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "cv": ["cv_object"],
+        "selection": [StrOptions({"best", "1se"})],
+        "path": [StrOptions(set(DIRECTIONS))],
+        "refit": [StrOptions({"path", "cold"})],
+        "n_jobs": [Integral, None],
+    }
+
+    def _base_estimator(self, alpha, l1_ratio):
+        """The base estimator with this estimator's parameters."""
+        base_cls = self._base_class
+        names = base_cls().get_params(deep=False)
+        params = {k: v for k, v in self.get_params(deep=False).items() if k in names}
+        return base_cls(**params, alpha=alpha, l1_ratio=l1_ratio)
+
+    def _checked_l1_ratios(self):
+        values = check_alphas(np.atleast_1d(self.l1_ratios), "l1_ratios")
+        if np.any(values > 1):
+            raise ValueError(
+                f"l1_ratios must be in [0, 1]; got {self.l1_ratios!r}."
+            )
+        return values
+
+    def fit(self, X, y, sample_weight=None):
+        """Choose the penalty by cross-validation, then refit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples, used in training and in the scores.
+
+        Returns
+        -------
+        self : object
+            The model refitted at the chosen penalty.
+        """
+        validate_params(self)
+        l1_ratios = self._checked_l1_ratios()
+        probe = self._base_estimator(0.0, float(l1_ratios[0]))
+        if isinstance(self.alphas, Integral):
+            alphas = default_alphas(probe, X, y, self.alphas, sample_weight)
+        else:
+            alphas = np.unique(check_alphas(self.alphas))
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=float)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self))
+        splits = list(cv.split(X, y))
+        jobs = []
+        for l1_ratio in l1_ratios:
+            base = self._base_estimator(0.0, float(l1_ratio))
+            direction = self._direction(l1_ratio)
+            for train, test in splits:
+                jobs.append(delayed(_fold_path)(
+                    base, X, y, sample_weight, train, test, alphas, direction, self.scoring
+                ))
+        paths = Parallel(n_jobs=self.n_jobs)(jobs)
+        self._store_paths(paths, alphas, l1_ratios, len(splits))
+        self._select()
+        self._refit(X, y, sample_weight)
+        return self
+
+    def _direction(self, l1_ratio):
+        return resolve_direction(self.path, "alpha", l1_ratio, self.group_alpha)
+
+    def _store_paths(self, paths, alphas, l1_ratios, n_folds):
+        """The per-fold records as (l1_ratios, alphas, folds) arrays, alphas
+        increasing whatever the direction each path ran in."""
+        shape = (len(l1_ratios), len(alphas), n_folds)
+        scores = np.empty(shape)
+        n_iter = np.empty(shape, dtype=int)
+        sparsity = np.empty(shape)
+        n_used = np.empty(shape, dtype=int)
+        exits = []
+        for k, path in enumerate(paths):
+            r, f = divmod(k, n_folds)
+            order = np.argsort(path.alphas, kind="stable")
+            scores[r, :, f] = path.scores[order]
+            n_iter[r, :, f] = path.n_iter[order]
+            sparsity[r, :, f] = path.sparsity[order]
+            n_used[r, :, f] = path.n_used_features[order]
+            exits.append(path.feature_exit_alpha)
+        self.alphas_ = alphas
+        self.l1_ratios_ = l1_ratios
+        self.scores_path_ = scores
+        self.n_iter_path_ = n_iter
+        self.sparsity_path_ = sparsity
+        self.n_used_features_path_ = n_used
+        self._fold_exit_alpha = np.array(exits).reshape(len(l1_ratios), n_folds, -1)
+
+    def _select(self):
+        """``alpha_``, ``l1_ratio_`` and the 1-SE alpha from the scores."""
+        n_folds = self.scores_path_.shape[2]
+        mean = self.scores_path_.mean(axis=2)
+        std = self.scores_path_.std(axis=2, ddof=1) if n_folds > 1 else np.zeros_like(mean)
+        se = std / np.sqrt(n_folds)
+        finite = np.where(np.isfinite(mean), mean, -np.inf)
+        r, a = np.unravel_index(np.argmax(finite), mean.shape)
+        within = np.flatnonzero(finite[r] >= finite[r, a] - se[r, a])
+        a_1se = within.max()
+        self.alpha_best_ = float(self.alphas_[a])
+        self.alpha_1se_ = float(self.alphas_[a_1se])
+        chosen = a if self.selection == "best" else a_1se
+        self.alpha_ = float(self.alphas_[chosen])
+        self.l1_ratio_ = float(self.l1_ratios_[r])
+        self.feature_exit_alpha_ = np.median(self._fold_exit_alpha[r], axis=0)
+        del self._fold_exit_alpha
+
+    def _refit(self, X, y, sample_weight):
+        """Fit the chosen point on all the data and take on its state."""
+        base = self._base_estimator(self.alpha_, self.l1_ratio_)
+        if self.refit == "path":
+            direction = self._direction(self.l1_ratio_)
+            ordered = self.alphas_ if direction == "increasing" else self.alphas_[::-1]
+            upto = ordered[: int(np.flatnonzero(ordered == self.alpha_)[0]) + 1]
+            model = regularization_path(
+                base, X, y, upto, sample_weight=sample_weight, direction=direction
+            ).estimator
+        else:
+            model = base.fit(X, y, sample_weight=sample_weight)
+        own = set(self.get_params(deep=False))
+        for name, value in vars(model).items():
+            if name not in own and name not in REPLACED:
+                setattr(self, name, value)
+
+    @available_if(_never)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Not available: the CV estimators fit whole paths."""
+
+
+def _cv_doc(summary, base_name, mc_method, extra_parameters="", extra_attributes=""):
+    shared = parameters_without(REPLACED, mc_method).replace(
+        "What early stopping monitors:",
+        "What chooses the penalty (the mean held-out score over the folds) and\n"
+        "        what early stopping monitors:",
+    )
+    return (
+        summary
+        + "\n\n    Parameters\n    ----------\n"
+        + CV_PARAMETERS
+        + shared
+        + extra_parameters
+        + "\n    Attributes\n    ----------\n"
+        + CV_ATTRIBUTES
+        + extra_attributes
+        + f"""
+    See Also
+    --------
+    {base_name} : The estimator at one penalty strength.
+    skreg.path.regularization_path : The warm-started path each fold runs.
+    skreg.plotting.RegularizationPathDisplay : Draws the stored path.
+"""
+    )
+
+
+class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
+    _base_class = MLPRegressor
+    _parameter_constraints = {
+        **{k: v for k, v in MLPRegressor._parameter_constraints.items() if k not in REPLACED},
+        **RegularizationPathCVMixin._cv_constraints,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        alphas=10,
+        l1_ratios=0.0,
+        cv=5,
+        selection="best",
+        path="auto",
+        refit="path",
+        n_jobs=None,
+        loss="squared_error",
+        group_alpha=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        dropconnect=0.0,
+        noise_std=0.0,
+        max_norm=None,
+        init="glorot_uniform",
+        optimizer="adam",
+        learning_rate_init="auto",
+        learning_rate="constant",
+        power_t=0.5,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        mc_samples=50,
+        verbose=0,
+    ):
+        self.alphas = alphas
+        self.l1_ratios = l1_ratios
+        self.cv = cv
+        self.selection = selection
+        self.path = path
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.group_alpha = group_alpha
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.dropconnect = dropconnect
+        self.noise_std = noise_std
+        self.max_norm = max_norm
+        self.init = init
+        self.optimizer = optimizer
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.scoring = scoring
+        self.mc_samples = mc_samples
+        self.verbose = verbose
+
+
+class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
+    _base_class = MLPClassifier
+    _parameter_constraints = {
+        **{k: v for k, v in MLPClassifier._parameter_constraints.items() if k not in REPLACED},
+        **RegularizationPathCVMixin._cv_constraints,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        alphas=10,
+        l1_ratios=0.0,
+        cv=5,
+        selection="best",
+        path="auto",
+        refit="path",
+        n_jobs=None,
+        group_alpha=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        dropconnect=0.0,
+        noise_std=0.0,
+        max_norm=None,
+        init="glorot_uniform",
+        optimizer="adam",
+        learning_rate_init="auto",
+        learning_rate="constant",
+        power_t=0.5,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        mc_samples=50,
+        verbose=0,
+    ):
+        self.alphas = alphas
+        self.l1_ratios = l1_ratios
+        self.cv = cv
+        self.selection = selection
+        self.path = path
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.group_alpha = group_alpha
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.dropconnect = dropconnect
+        self.noise_std = noise_std
+        self.max_norm = max_norm
+        self.init = init
+        self.optimizer = optimizer
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.scoring = scoring
+        self.mc_samples = mc_samples
+        self.verbose = verbose
+
+
+MLPRegressorCV.__doc__ = _cv_doc(
+    """Multi-layer perceptron regressor whose penalty strength is chosen by
+    cross-validation along a warm-started regularization path.
+
+    On each fold, one path per ``l1_ratio`` runs over ``alphas``, each fit
+    starting from the weights of the previous point, and scores every point
+    on the fold's held-out rows. The best point (or, with
+    ``selection="1se"``, the strongest penalty within one standard error of
+    it) is refitted on all the data; the fitted CV estimator is that model.""",
+    "MLPRegressor", "``predict(X, return_std=True)``",
+    """    loss : {"squared_error", "poisson"}, default="squared_error"
+        Half squared error with an identity output, or half Poisson deviance
+        with a log link.
+""",
+    """    out_activation_ : str
+        ``"identity"`` or ``"exp"``.
+""",
+) + """
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skreg import MLPRegressorCV
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=10.0, random_state=0)
+    >>> reg = MLPRegressorCV((16,), alphas=[1e-4, 1e-2, 1.0], cv=3,
+    ...                      learning_rate_init=0.01, random_state=0).fit(X, y / y.std())
+    >>> reg.alphas_.tolist()
+    [0.0001, 0.01, 1.0]
+    >>> reg.scores_path_.shape
+    (1, 3, 3)
+    """
+
+MLPClassifierCV.__doc__ = _cv_doc(
+    """Multi-layer perceptron classifier whose penalty strength is chosen by
+    cross-validation along a warm-started regularization path.
+
+    On each fold (stratified by default), one path per ``l1_ratio`` runs
+    over ``alphas``, each fit starting from the weights of the previous
+    point, and scores every point on the fold's held-out rows. The best point
+    (or, with ``selection="1se"``, the strongest penalty within one standard
+    error of it) is refitted on all the data; the fitted CV estimator is that
+    model.""",
+    "MLPClassifier", "``predict_proba(X, mc_dropout=True)``",
+    "",
+    """    classes_ : ndarray
+        Class labels.
+    out_activation_ : str
+        ``"softmax"`` or ``"logistic"``.
+""",
+) + """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skreg import MLPClassifierCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifierCV((16,), alphas=[1e-3, 1e-1, 10.0], cv=3,
+    ...                       max_iter=300, random_state=0).fit(X, y)
+    >>> clf.alpha_ < 10.0
+    True
+    """
