@@ -17,7 +17,8 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.metaestimators import available_if
 
 from ._classifier import MLPClassifier
-from ._compat import Interval, StrOptions, safe_indexing, validate_params
+from ._checks import named_input_errors
+from ._compat import Interval, StrOptions, safe_indexing, validate_data, validate_params
 from ._docstrings import CV_ATTRIBUTES, CV_PARAMETERS, parameters_without
 from ._regressor import MLPRegressor
 from .path import (
@@ -91,6 +92,7 @@ class RegularizationPathCVMixin:
             The model refitted at the chosen penalty.
         """
         validate_params(self)
+        X, y = self._checked_data(X, y)
         l1_ratios = self._checked_l1_ratios()
         probe = self._base_estimator(0.0, float(l1_ratios[0]))
         if isinstance(self.alphas, Integral):
@@ -114,6 +116,16 @@ class RegularizationPathCVMixin:
         self._select()
         self._refit(X, y, sample_weight)
         return self
+
+    def _checked_data(self, X, y):
+        """X and y as the base estimator accepts them (this also records
+        ``n_features_in_`` and ``feature_names_in_``), ready to index by fold."""
+        classifier = is_classifier(self)
+        with named_input_errors("X" if classifier else "X and y"):
+            return validate_data(
+                self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+                multi_output=True, y_numeric=not classifier,
+            )
 
     def _direction(self, l1_ratio):
         return resolve_direction(self.path, "alpha", l1_ratio, self.group_alpha)

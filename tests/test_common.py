@@ -3,7 +3,7 @@ configuration and on configurations that switch each feature on."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skreg import MLPClassifier, MLPRegressor
+from skreg import MLPClassifier, MLPClassifierCV, MLPRegressor, MLPRegressorCV
 
 from skreg.optimizers import OPTIMIZERS
 
@@ -36,6 +36,19 @@ ESTIMATORS = [
     _make(Estimator, params)
     for params in CONFIGURATIONS
     for Estimator in (MLPClassifier, MLPRegressor)
+]
+
+# the CV estimators: a small grid keeps the checks quick (the defaults are
+# 10 alphas x 5 folds); one dense path and one sparse path with early stopping
+CV_CONFIGURATIONS = [
+    {"alphas": [1e-4, 1e-2], "l1_ratios": [0.0, 0.5], "cv": 2},
+    {"alphas": [1e-4, 1e-3], "cv": 2, "early_stopping": True, "selection": "1se",
+     "refit": "cold"},
+]
+ESTIMATORS += [
+    Estimator(**params)
+    for params in CV_CONFIGURATIONS
+    for Estimator in (MLPClassifierCV, MLPRegressorCV)
 ]
 
 
