@@ -121,7 +121,7 @@ def feature_exit_alpha(alphas, used_features):
 def null_loss(estimator, X, y, sample_weight=None):
     """The data loss of the best constant prediction (the target mean, or
     the class prior): the scale of the automatic grid of alphas."""
-    net = clone(_network(estimator))
+    net = clone(network_of(estimator))
     # only the targets matter: a stand-in X spares the pipeline's steps
     stand_in = np.zeros((X.shape[0] if hasattr(X, "shape") else len(X), 1))
     _, _, Y, _, sw = net._validate_training_data(stand_in, y, sample_weight, True, False, None)
@@ -179,7 +179,8 @@ def default_alphas(estimator, X, y, n_alphas=10, sample_weight=None, eps=1e-4):
     return np.geomspace(top * eps, top, n_alphas)
 
 
-def _network(estimator):
+def network_of(estimator):
+    """The skreg estimator itself, or the last step of a pipeline."""
     net = estimator[-1] if hasattr(estimator, "steps") else estimator
     if not isinstance(net, BaseMLP):
         raise TypeError(
@@ -223,7 +224,7 @@ def check_alphas(alphas, name="alphas"):
 
 def _loss_scorer(est, X, y, sample_weight=None):
     """The negated weighted data loss (no penalty) of a fitted model."""
-    net = _network(est)
+    net = network_of(est)
     if hasattr(est, "steps"):
         for _, step in est.steps[:-1]:
             X = step.transform(X)
@@ -311,7 +312,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
     if parameter not in PARAMETERS:
         raise ValueError(f"parameter must be one of {PARAMETERS}; got {parameter!r}.")
     alphas = check_alphas(alphas)
-    net = _network(estimator)
+    net = network_of(estimator)
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together.")
     l1_ratio = net.l1_ratio if parameter == "alpha" else 1.0
@@ -330,7 +331,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
             # a point of the path may stop at max_iter; the path goes on
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(X, y, **fit_params)
-        fitted = _network(est)
+        fitted = network_of(est)
         weights = fitted.coefs_
         n_iter.append(fitted.n_iter_)
         zeros = sum(int(np.count_nonzero(W == 0)) for W in weights)
@@ -341,7 +342,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
         if scorer is not None:
             scores.append(float(scorer(est, X_val, y_val, sample_weight_val)))
     fit_time = time.perf_counter() - start
-    _network(est).set_params(warm_start=net.warm_start)
+    network_of(est).set_params(warm_start=net.warm_start)
     return RegularizationPath(
         parameter=parameter, alphas=alphas,
         scores=np.array(scores) if scorer is not None else None,

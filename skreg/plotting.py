@@ -6,15 +6,12 @@ matplotlib is an optional dependency (``pip install "skreg[plot]"``); it is
 imported when something is drawn, never when :mod:`skreg` is imported.
 """
 
-from numbers import Real
-
 import numpy as np
-from sklearn.base import clone, is_classifier
-from sklearn.metrics import check_scoring
+from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseMLP
+from .path import network_of as _network, regularization_path
 
 __all__ = ["LossCurveDisplay", "RegularizationPathDisplay"]
 
@@ -27,17 +24,6 @@ def _pyplot(caller):
             f"{caller} needs matplotlib; install it with pip install \"skreg[plot]\"."
         ) from exc
     return plt
-
-
-def _network(estimator):
-    """The skreg estimator itself, or the last step of a pipeline."""
-    net = estimator[-1] if hasattr(estimator, "steps") else estimator
-    if not isinstance(net, BaseMLP):
-        raise TypeError(
-            f"{type(estimator).__name__} is not a skreg MLP estimator (or a pipeline "
-            "ending in one)."
-        )
-    return net
 
 
 class LossCurveDisplay:
@@ -212,24 +198,34 @@ class LossCurveDisplay:
 
 
 class RegularizationPathDisplay:
-    """Weight norm, sparsity and validation score against ``alpha``.
+    """Validation score and sparsity along a regularization path.
 
-    :meth:`from_estimator` refits a clone of the estimator for each ``alpha``
-    on a training part of the data and scores it on a held-out part; all
-    parameters are stored as attributes.
+    The score (mean and standard deviation over folds when there are folds)
+    is drawn against the penalty strength, with the chosen and the
+    one-standard-error strengths marked; the fraction of weights that are
+    exactly zero and of input features still used go on a second y-axis.
+    Build one with :meth:`from_estimator` (a fitted
+    :class:`~skreg.MLPClassifierCV` / :class:`~skreg.MLPRegressorCV` is
+    drawn from its stored path without refitting; another skreg estimator is
+    fitted along the path on a training part of the data) or with
+    :meth:`from_path`. All parameters are stored as attributes.
 
     Parameters
     ----------
     alphas : array-like of shape (n_alphas,)
         Penalty strengths.
-    weight_norms : array-like of shape (n_alphas,)
-        Euclidean norm of all the weights (biases excluded) of each model.
-    sparsity : array-like of shape (n_alphas,)
+    scores : array-like of shape (n_alphas,)
+        Validation score at each strength (the mean over folds).
+    scores_std : array-like of shape (n_alphas,) or None, default=None
+        Standard deviation of the score over folds, drawn as a band.
+    sparsity : array-like of shape (n_alphas,) or None, default=None
         Fraction of weights that are exactly zero.
-    used_features : array-like of shape (n_alphas,)
+    used_features : array-like of shape (n_alphas,) or None, default=None
         Fraction of input features with a non-zero outgoing weight.
-    validation_scores : array-like of shape (n_alphas,)
-        Score of each model on the validation data.
+    alpha : float or None, default=None
+        The chosen strength, marked by a dashed line.
+    alpha_1se : float or None, default=None
+        The one-standard-error strength, marked by a dotted line.
     score_name : str, default="score"
         Name of the validation score.
     param_name : str, default="alpha"
@@ -237,76 +233,88 @@ class RegularizationPathDisplay:
 
     Attributes
     ----------
-    estimators_ : list of estimators
-        The fitted models, one per alpha (only when built by
-        :meth:`from_estimator`).
-    norm_line_, sparsity_line_, features_line_, score_line_ : matplotlib.lines.Line2D
-        The drawn curves.
-    axes_ : ndarray of matplotlib.axes.Axes of shape (3,)
-        Weight-norm, sparsity and score axes, top to bottom.
+    path_ : RegularizationPath or None
+        The path drawn, when the display computed it.
+    score_line_, sparsity_line_, features_line_ : matplotlib.lines.Line2D
+        The drawn curves (the last two None without sparsity data).
+    band_ : matplotlib.collections.PolyCollection or None
+        The +- one standard deviation band.
+    chosen_line_, one_se_line_ : matplotlib.lines.Line2D or None
+        The markers of ``alpha`` and ``alpha_1se``.
     ax_ : matplotlib.axes.Axes
-        The score axes (the bottom one).
+        The score axes.
+    sparsity_ax_ : matplotlib.axes.Axes or None
+        The second y-axis, for the fractions.
     figure_ : matplotlib.figure.Figure
         Figure containing the axes.
 
     See Also
     --------
+    skreg.path.regularization_path : Computes a path.
     LossCurveDisplay : Training loss and validation score per epoch.
 
     Examples
     --------
     >>> from sklearn.datasets import make_regression
-    >>> from skreg import MLPRegressor
+    >>> from skreg import MLPRegressorCV
     >>> from skreg.plotting import RegularizationPathDisplay
     >>> X, y = make_regression(n_samples=200, n_features=20, n_informative=3,
     ...                        random_state=0)
-    >>> display = RegularizationPathDisplay.from_estimator(
-    ...     MLPRegressor(hidden_layer_sizes=(), l1_ratio=1.0, random_state=0),
-    ...     X, y, alphas=[1e-3, 1e-2, 1e-1, 1.0])  # doctest: +SKIP
+    >>> reg = MLPRegressorCV((8,), alphas=[1e-3, 1e-2, 1e-1], l1_ratios=1.0, cv=3,
+    ...                      random_state=0).fit(X, y / y.std())  # doctest: +SKIP
+    >>> RegularizationPathDisplay.from_estimator(reg)  # doctest: +SKIP
     """
 
     def __init__(
-        self, *, alphas, weight_norms, sparsity, used_features, validation_scores,
-        score_name="score", param_name="alpha",
+        self, *, alphas, scores, scores_std=None, sparsity=None, used_features=None,
+        alpha=None, alpha_1se=None, score_name="score", param_name="alpha",
     ):
         self.alphas = alphas
-        self.weight_norms = weight_norms
+        self.scores = scores
+        self.scores_std = scores_std
         self.sparsity = sparsity
         self.used_features = used_features
-        self.validation_scores = validation_scores
+        self.alpha = alpha
+        self.alpha_1se = alpha_1se
         self.score_name = score_name
         self.param_name = param_name
+        self.path_ = None
 
     @classmethod
     def from_estimator(
-        cls, estimator, X, y, *, alphas, X_val=None, y_val=None, validation_fraction=0.25,
-        scoring=None, param_name="alpha", random_state=None, ax=None, **plot_kwargs,
+        cls, estimator, X=None, y=None, *, alphas=None, X_val=None, y_val=None,
+        validation_fraction=0.25, scoring=None, param_name="alpha", random_state=None,
+        ax=None, **plot_kwargs,
     ):
-        """Fit the estimator for each alpha and plot what the penalty did.
+        """Draw a fitted CV estimator's path, or fit one and draw it.
 
         Parameters
         ----------
-        estimator : MLPClassifier, MLPRegressor or Pipeline
-            A skreg estimator (or a pipeline ending in one), fitted or not;
-            clones of it are fitted.
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
-        alphas : array-like of float
-            Penalty strengths to try.
+        estimator : estimator
+            A fitted :class:`~skreg.MLPClassifierCV` or
+            :class:`~skreg.MLPRegressorCV` (its stored path is drawn at the
+            chosen ``l1_ratio_``; nothing is refitted), or a skreg estimator
+            (or a pipeline ending in one), fitted along ``alphas`` by
+            :func:`~skreg.path.regularization_path` on a clone.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), default=None
+            Data, for an estimator that is not a fitted CV estimator.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets, likewise.
+        alphas : array-like of float, default=None
+            Strengths of the path, likewise.
         X_val, y_val : array-like, default=None
             Validation data. If None, ``validation_fraction`` of ``X, y`` is
             held out (stratified for classifiers).
         validation_fraction : float, default=0.25
             Share of the data held out when ``X_val`` is None.
         scoring : str or callable, default=None
-            Validation score; the estimator's ``score`` if None.
-        param_name : str, default="alpha"
-            Parameter to set, e.g. ``"mlpclassifier__alpha"`` for a pipeline.
+            Validation score: None for the negated data loss, or a
+            scikit-learn scorer.
+        param_name : {"alpha", "group_alpha"}, default="alpha"
+            The strength that varies along the path.
         random_state : int, RandomState or None, default=None
             Seed of the hold-out split.
-        ax : array of 3 matplotlib.axes.Axes, default=None
+        ax : matplotlib.axes.Axes, default=None
             Axes to draw on; a new figure is made if None.
         **plot_kwargs : dict
             Passed to :meth:`plot`.
@@ -315,47 +323,78 @@ class RegularizationPathDisplay:
         -------
         display : RegularizationPathDisplay
         """
-        alphas = np.asarray(alphas, dtype=float).ravel()
-        if alphas.size == 0 or not all(isinstance(a, Real) and a >= 0 for a in alphas):
-            raise ValueError(f"alphas must be non-negative numbers; got {alphas!r}.")
+        if hasattr(estimator, "scores_path_"):
+            return cls._from_cv(estimator, ax=ax, **plot_kwargs)
+        if X is None or y is None or alphas is None:
+            raise ValueError(
+                f"{type(estimator).__name__} is not a fitted MLPClassifierCV or "
+                "MLPRegressorCV: pass X, y and alphas to fit it along a path."
+            )
+        _network(estimator)
         if X_val is None:
             X, X_val, y, y_val = train_test_split(
                 X, y, test_size=validation_fraction, random_state=random_state,
                 stratify=y if is_classifier(estimator) else None,
             )
-        scorer = check_scoring(estimator, scoring=scoring)
-        fitted, norms, sparsity, used, scores = [], [], [], [], []
-        for alpha in alphas:
-            est = clone(estimator).set_params(**{param_name: float(alpha)}).fit(X, y)
-            net = _network(est)
-            weights = net.coefs_
-            norms.append(float(np.sqrt(sum(np.sum(W * W) for W in weights))))
-            sparsity.append(
-                float(sum(np.sum(W == 0) for W in weights) / sum(W.size for W in weights))
-            )
-            used.append(float(np.mean(net.used_features_)))
-            scores.append(float(scorer(est, X_val, y_val)))
-            fitted.append(est)
-        if scoring is None:
-            score_name = "accuracy" if is_classifier(estimator) else "R$^2$"
-        else:
-            score_name = scoring if isinstance(scoring, str) else "score"
-        display = cls(
-            alphas=alphas, weight_norms=np.array(norms), sparsity=np.array(sparsity),
-            used_features=np.array(used), validation_scores=np.array(scores),
-            score_name=score_name, param_name=param_name,
+        path = regularization_path(
+            estimator, X, y, alphas, parameter=param_name, X_val=X_val, y_val=y_val,
+            scoring=scoring,
         )
-        display.estimators_ = fitted
+        display = cls.from_path(path, score_name=_score_name(scoring), ax=ax, **plot_kwargs)
+        return display
+
+    @classmethod
+    def _from_cv(cls, cv, ax=None, **plot_kwargs):
+        check_is_fitted(cv, "scores_path_")
+        r = int(np.flatnonzero(cv.l1_ratios_ == cv.l1_ratio_)[0])
+        scores = cv.scores_path_[r]
+        n_features = cv.n_features_in_
+        display = cls(
+            alphas=cv.alphas_, scores=scores.mean(axis=1), scores_std=scores.std(axis=1),
+            sparsity=cv.sparsity_path_[r].mean(axis=1),
+            used_features=cv.n_used_features_path_[r].mean(axis=1) / n_features,
+            alpha=cv.alpha_, alpha_1se=cv.alpha_1se_, score_name=_score_name(cv.scoring),
+        )
         return display.plot(ax=ax, **plot_kwargs)
 
-    def plot(self, ax=None, *, log_scale=None):
-        """Draw the three panels.
+    @classmethod
+    def from_path(cls, path, *, score_name=None, ax=None, **plot_kwargs):
+        """Draw a path computed by :func:`~skreg.path.regularization_path`.
 
         Parameters
         ----------
-        ax : array of 3 matplotlib.axes.Axes, default=None
-            Axes for the weight norm, the sparsity and the score; a new figure
-            with three stacked panels is made if None.
+        path : RegularizationPath
+            A path with validation scores.
+        score_name : str, default=None
+            Name of the score; "validation loss" style naming when None.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; a new figure is made if None.
+        **plot_kwargs : dict
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : RegularizationPathDisplay
+        """
+        if path.scores is None:
+            raise ValueError("The path has no scores: compute it with X_val and y_val.")
+        order = np.argsort(path.alphas, kind="stable")
+        display = cls(
+            alphas=path.alphas[order], scores=path.scores[order],
+            sparsity=path.sparsity[order],
+            used_features=path.used_features[order].mean(axis=1),
+            score_name=score_name or "score (negated loss)", param_name=path.parameter,
+        )
+        display.path_ = path
+        return display.plot(ax=ax, **plot_kwargs)
+
+    def plot(self, ax=None, *, log_scale=None):
+        """Draw the score and, on a second y-axis, the sparsity.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; a new figure is made if None.
         log_scale : bool, default=None
             Logarithmic x-axis; by default when all alphas are positive and
             span more than a factor of 10.
@@ -367,34 +406,54 @@ class RegularizationPathDisplay:
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
         if ax is None:
-            fig, ax = plt.subplots(3, 1, sharex=True, figsize=(6.4, 7.2))
-            fig.subplots_adjust(hspace=0.08)
-        axes = np.asarray(ax, dtype=object).ravel()
-        if axes.shape != (3,):
-            raise ValueError(f"ax must be 3 axes; got {axes.shape[0]}.")
+            _, ax = plt.subplots(figsize=(6.4, 4.2))
         alphas = np.asarray(self.alphas, dtype=float)
+        scores = np.asarray(self.scores, dtype=float)
         if log_scale is None:
             log_scale = bool(np.all(alphas > 0) and alphas.max() > 10 * alphas.min())
-
-        (self.norm_line_,) = axes[0].plot(alphas, self.weight_norms, "o-")
-        axes[0].set_ylabel("weight norm")
-        (self.sparsity_line_,) = axes[1].plot(
-            alphas, self.sparsity, "o-", label="weights exactly 0"
-        )
-        (self.features_line_,) = axes[1].plot(
-            alphas, self.used_features, "s--", label="input features used"
-        )
-        axes[1].set_ylabel("fraction")
-        axes[1].set_ylim(-0.05, 1.05)
-        axes[1].legend(loc="best")
-        (self.score_line_,) = axes[2].plot(alphas, self.validation_scores, "o-",
-                                           color="tab:green")
-        axes[2].set_ylabel(f"validation {self.score_name}")
-        axes[2].set_xlabel(self.param_name)
-        for a in axes:
-            if log_scale:
-                a.set_xscale("log")
-        self.axes_ = axes
-        self.ax_ = axes[2]
-        self.figure_ = axes[0].figure
+        (self.score_line_,) = ax.plot(alphas, scores, "o-", color="tab:green",
+                                      label=f"validation {self.score_name}")
+        self.band_ = None
+        if self.scores_std is not None:
+            std = np.asarray(self.scores_std, dtype=float)
+            self.band_ = ax.fill_between(alphas, scores - std, scores + std,
+                                         color="tab:green", alpha=0.2, label="+- 1 std")
+        self.chosen_line_ = self.one_se_line_ = None
+        if self.alpha is not None:
+            self.chosen_line_ = ax.axvline(self.alpha, color="k", ls="--",
+                                           label=f"chosen {self.param_name}")
+        if self.alpha_1se is not None and self.alpha_1se != self.alpha:
+            self.one_se_line_ = ax.axvline(self.alpha_1se, color="tab:gray", ls=":",
+                                           label=f"1-SE {self.param_name}")
+        ax.set_xlabel(self.param_name)
+        ax.set_ylabel(f"validation {self.score_name}")
+        if log_scale:
+            ax.set_xscale("log")
+        handles = [h for h in (self.score_line_, self.band_, self.chosen_line_,
+                               self.one_se_line_) if h is not None]
+        self.sparsity_ax_ = self.sparsity_line_ = self.features_line_ = None
+        if self.sparsity is not None or self.used_features is not None:
+            twin = ax.twinx()
+            if self.sparsity is not None:
+                (self.sparsity_line_,) = twin.plot(
+                    alphas, self.sparsity, "s-", color="tab:blue", alpha=0.7,
+                    label="weights exactly 0")
+                handles.append(self.sparsity_line_)
+            if self.used_features is not None:
+                (self.features_line_,) = twin.plot(
+                    alphas, self.used_features, "^--", color="tab:orange", alpha=0.7,
+                    label="input features used")
+                handles.append(self.features_line_)
+            twin.set_ylim(-0.05, 1.05)
+            twin.set_ylabel("fraction")
+            self.sparsity_ax_ = twin
+        ax.legend(handles=handles, loc="best", fontsize="small")
+        self.ax_ = ax
+        self.figure_ = ax.figure
         return self
+
+
+def _score_name(scoring):
+    if scoring is None or scoring == "loss":
+        return "score (negated loss)"
+    return scoring if isinstance(scoring, str) else "score"

@@ -13,7 +13,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skreg import MLPClassifier, MLPRegressor
+from skreg import MLPClassifier, MLPRegressor, MLPRegressorCV
+from skreg.path import regularization_path
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -124,7 +125,7 @@ def test_loss_curve_display_needs_a_fitted_skreg_model():
         LossCurveDisplay.from_estimator(Ridge().fit(X_REG, Y_REG))
 
 
-def test_regularization_path_display_matches_refits():
+def test_regularization_path_display_draws_the_path():
     alphas = [1e-3, 1e-2, 1e-1, 1.0]
     base = MLPRegressor(
         (), l1_ratio=1.0, learning_rate_init=0.05, max_iter=60, random_state=0
@@ -132,32 +133,20 @@ def test_regularization_path_display_matches_refits():
     display = RegularizationPathDisplay.from_estimator(
         base, X_REG, Y_REG, alphas=alphas, random_state=0
     )
-    # the same split and fits, by hand
+    # the same split and path, by hand
     X_tr, X_va, y_tr, y_va = train_test_split(X_REG, Y_REG, test_size=0.25, random_state=0)
-    norms, sparsity, used, scores = [], [], [], []
-    for alpha, fitted in zip(alphas, display.estimators_):
-        ref = MLPRegressor(
-            (), alpha=alpha, l1_ratio=1.0, learning_rate_init=0.05, max_iter=60,
-            random_state=0,
-        ).fit(X_tr, y_tr)
-        assert_array_equal(ref.coefs_[0], fitted.coefs_[0])
-        norms.append(np.linalg.norm(ref.coefs_[0]))
-        sparsity.append(ref.sparsity_[0])
-        used.append(ref.used_features_.mean())
-        scores.append(ref.score(X_va, y_va))
-
-    assert_allclose(display.norm_line_.get_xdata(), alphas)
-    assert_allclose(display.norm_line_.get_ydata(), norms)
-    assert_allclose(display.sparsity_line_.get_ydata(), sparsity)
-    assert_allclose(display.features_line_.get_ydata(), used)
-    assert_allclose(display.score_line_.get_ydata(), scores)
-    # the penalty did its job: weights shrink and turn into exact zeros
-    assert np.all(np.diff(norms) < 0)
-    assert sparsity[0] < 0.2 and sparsity[0] < sparsity[1] < sparsity[2] < sparsity[3] == 1.0
-    assert used[0] > 0.8 and used[3] == 0.0
-    assert display.axes_.shape == (3,) and display.ax_ is display.axes_[2]
+    path = regularization_path(base, X_tr, y_tr, alphas, X_val=X_va, y_val=y_va)
+    assert_array_equal(display.path_.estimator.coefs_[0], path.estimator.coefs_[0])
+    assert_allclose(display.score_line_.get_xdata(), alphas)
+    assert_allclose(display.score_line_.get_ydata(), path.scores)
+    assert_allclose(display.sparsity_line_.get_ydata(), path.sparsity)
+    assert_allclose(display.features_line_.get_ydata(), path.used_features.mean(axis=1))
+    # the penalty did its job: exact zeros grow until every weight is zero
+    assert path.sparsity[0] < 0.2 and np.all(np.diff(path.sparsity) >= 0)
+    assert path.sparsity[-1] == 1.0 and path.n_used_features[-1] == 0
     assert display.ax_.get_xscale() == "log"
-    assert display.ax_.get_ylabel() == "validation R$^2$"
+    assert display.ax_.get_ylabel() == "validation score (negated loss)"
+    assert display.band_ is None and display.chosen_line_ is None
 
 
 def test_regularization_path_display_classifier_pipeline_and_given_validation():
@@ -165,14 +154,42 @@ def test_regularization_path_display_classifier_pipeline_and_given_validation():
     pipe = make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=20, random_state=0))
     display = RegularizationPathDisplay.from_estimator(
         pipe, X_tr, y_tr, X_val=X_va, y_val=y_va, alphas=[0.0, 0.5],
-        param_name="mlpclassifier__alpha", scoring="balanced_accuracy",
+        scoring="balanced_accuracy",
     )
     from sklearn.metrics import balanced_accuracy_score
 
-    expected = [balanced_accuracy_score(y_va, e.predict(X_va)) for e in display.estimators_]
-    assert_allclose(display.score_line_.get_ydata(), expected)
-    assert [e[-1].alpha for e in display.estimators_] == [0.0, 0.5]
+    # pure L2: strong to weak, so the path ends at alpha=0
+    final = display.path_.estimator
+    assert final[-1].alpha == 0.0
+    assert_allclose(display.score_line_.get_ydata()[0],
+                    balanced_accuracy_score(y_va, final.predict(X_va)))
     assert display.ax_.get_xscale() == "linear"
-    assert display.ax_.get_xlabel() == "mlpclassifier__alpha"
+    assert display.ax_.get_ylabel() == "validation balanced_accuracy"
     with pytest.raises(ValueError, match="non-negative"):
         RegularizationPathDisplay.from_estimator(pipe, X_tr, y_tr, alphas=[-1.0])
+    with pytest.raises(ValueError, match="pass X, y and alphas"):
+        RegularizationPathDisplay.from_estimator(pipe)
+
+
+def test_regularization_path_display_of_a_cv_estimator_does_not_refit(monkeypatch):
+    cv = MLPRegressorCV((8,), alphas=[1e-3, 1e-1, 1.0], l1_ratios=1.0, cv=3,
+                        selection="1se", learning_rate_init=0.05, max_iter=40,
+                        random_state=0).fit(X_REG, Y_REG)
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the display refitted")
+
+    monkeypatch.setattr(MLPRegressor, "fit", no_fit)
+    display = RegularizationPathDisplay.from_estimator(cv)
+    scores = cv.scores_path_[0]
+    assert_allclose(display.score_line_.get_ydata(), scores.mean(axis=1))
+    band = display.band_.get_paths()[0].vertices[:, 1]
+    assert_allclose(band.min(), (scores.mean(axis=1) - scores.std(axis=1)).min())
+    assert_allclose(display.chosen_line_.get_xdata(), [cv.alpha_, cv.alpha_])
+    assert_allclose(display.sparsity_line_.get_ydata(), cv.sparsity_path_[0].mean(axis=1))
+    assert_allclose(display.features_line_.get_ydata(),
+                    cv.n_used_features_path_[0].mean(axis=1) / 12)
+    if cv.alpha_1se_ != cv.alpha_:
+        assert_allclose(display.one_se_line_.get_xdata(), [cv.alpha_1se_] * 2)
+    assert display.sparsity_ax_ is not display.ax_
+    assert display.ax_.get_legend() is not None
