@@ -11,6 +11,7 @@ network: intersphinx links to other projects' documentation are made only when
 """
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -83,8 +84,47 @@ def _skip_sklearn_members(app, what, name, obj, skip, options):
     return None
 
 
+# -- math ----------------------------------------------------------------------
+# Formulas are rendered by MathJax 2.7 served with the pages, so that they show
+# without internet: the build copies the parts it needs (TeX input, SVG output
+# and its TeX fonts, about 2.5 MB) from a local MathJax, Debian's
+# ``libjs-mathjax`` (``apt-get install libjs-mathjax``) or the folder named by
+# ``SKREG_MATHJAX_DIR``. Without one, the pages load MathJax from its CDN.
+# (Sphinx's image math, ``sphinx.ext.imgmath``, would need LaTeX and dvipng.)
+MATHJAX_SOURCE = Path(os.environ.get("SKREG_MATHJAX_DIR", "/usr/share/javascript/mathjax"))
+MATHJAX_PARTS = [
+    "MathJax.js",
+    "config/TeX-AMS_SVG-full.js",
+    "extensions",
+    "jax/input/TeX",
+    "jax/element",
+    "jax/output/SVG/jax.js",
+    "jax/output/SVG/config.js",
+    "jax/output/SVG/autoload",
+    "jax/output/SVG/fonts/TeX",
+]
+LOCAL_MATHJAX = all((MATHJAX_SOURCE / part).exists() for part in MATHJAX_PARTS)
+if LOCAL_MATHJAX:
+    mathjax_path = "mathjax/MathJax.js?config=TeX-AMS_SVG-full"
+
+
+def _copy_mathjax(app, exception):
+    """Copy the local MathJax's parts next to the pages' other static files."""
+    if exception is not None or not LOCAL_MATHJAX or app.builder.format != "html":
+        return
+    target = Path(app.outdir, "_static", "mathjax")
+    for part in MATHJAX_PARTS:
+        source, destination = MATHJAX_SOURCE / part, target / part
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, destination, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(source, destination)
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_sklearn_members)
+    app.connect("build-finished", _copy_mathjax)
 
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
