@@ -39,8 +39,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     sklearn.neural_network.MLPRegressor : scikit-learn's MLP regressor, with
         L2 only and an ``alpha`` that depends on the batch size.
     sklearn.linear_model.ElasticNet : The linear model that
-        ``hidden_layer_sizes=()`` fits with the squared error (up to the
-        scaling of ``alpha``; see the user guide).
+        ``hidden_layer_sizes=()`` fits with the squared error (the same
+        objective, with the same ``alpha`` and ``l1_ratio``).
 
     Examples
     --------

@@ -2,7 +2,7 @@
 with ``plot``, reach the drawn objects through the trailing-underscore
 attributes (``figure_``, ``ax_``, ``line_``, ...).
 
-matplotlib is an optional dependency (``pip install "skreg[plot]"``); it is
+matplotlib is an optional dependency (``pip install ".[plot]"`` in a clone of skreg); it is
 imported when something is drawn, never when :mod:`skreg` is imported.
 """
 

@@ -9,6 +9,7 @@ import doctest
 import importlib
 import pkgutil
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -62,3 +63,26 @@ def test_docstring_examples(module_name):
             plt.close("all")
     results = runner.summarize(verbose=False)
     assert results.failed == 0, f"{results.failed} docstring example(s) failed in {module_name}"
+
+
+# pages of the documentation whose code is written as doctests
+DOC_PAGES = ["docs/index.rst"]
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_documentation_examples(page):
+    path = Path(__file__).resolve().parents[1] / page
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(path.read_text(encoding="utf-8"), {}, page, str(path), 0)
+    assert test.examples, f"{page} has no >>> examples"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    old = np.get_printoptions()
+    try:
+        np.set_printoptions(**PRINT_OPTIONS)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            runner.run(test)
+    finally:
+        np.set_printoptions(**old)
+    results = runner.summarize(verbose=False)
+    assert results.failed == 0, f"{results.failed} example(s) failed in {page}"
