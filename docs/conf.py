@@ -25,6 +25,10 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 # The gallery's networks are small: one BLAS thread runs them as fast as two,
 # and does not slow to a crawl when the machine is busy with other work.
 threadpool_limits(limits=1, user_api="blas")
+# The gallery runs skreg's numpy code: the compiled kernels (the ``fast``
+# extra) give the same numbers, and on networks this small their compile time
+# (seconds per optimizer) would outweigh what they save.
+os.environ.setdefault("SKREG_DISABLE_NUMBA", "1")
 
 project = "skreg"
 author = "the skreg developers"
