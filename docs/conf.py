@@ -166,6 +166,8 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "show_memory": False,
     "image_scrapers": ("matplotlib",),
+    # print() output only: no repr of a cell's last expression (Text(...), ...)
+    "capture_repr": (),
 }
 
 # -- HTML ----------------------------------------------------------------------

@@ -52,7 +52,7 @@ clf = MLPClassifier(
 ).fit(X_train, y_train)
 
 display = LossCurveDisplay.from_estimator(clf)
-display.ax_.set_title("Early stopping on noisy digits");
+display.ax_.set_title("Early stopping on noisy digits")
 print(f"stopped after {clf.n_iter_} epochs; kept epoch {display.best_epoch} "
       f"(validation loss {-clf.best_validation_score_:.3f})")
 

@@ -90,7 +90,7 @@ for (name, display), marker in zip(paths.items(), ["o", "s"]):
 ax.set_xlabel("input features used (of 20; 5 informative)")
 ax.set_ylabel("held-out $R^2$")
 ax.set_title("Friedman #1: accuracy against features kept")
-ax.legend(loc="lower right");
+_ = ax.legend(loc="lower right")
 
 # %%
 # Conclusions drawn from the numbers above

@@ -66,7 +66,7 @@ ax.set_xlim(-7, 7)
 ax.set_xlabel("x (shaded: no training data)")
 ax.set_ylabel("y")
 fig.legend(loc="outside lower center", ncols=5, fontsize="small")
-ax.set_title("MC dropout: spread of 100 stochastic passes");
+_ = ax.set_title("MC dropout: spread of 100 stochastic passes")
 
 # %%
 # How the spread changes where the network has no data, and whether the band

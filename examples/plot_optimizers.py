@@ -76,7 +76,7 @@ for name, style in zip(["sgd", "momentum", "adam", "lbfgs"], STYLES):
 ax.set_yscale("log")
 ax.set_ylabel("training loss")
 ax.set_title("Training loss on digits, each at its default rate")
-ax.legend(loc="lower left");
+_ = ax.legend(loc="lower left")
 
 # %%
 # All of them, in three families
@@ -94,7 +94,7 @@ for ax, (title, names) in zip(axes, GROUPS.items()):
 for ax in axes[1:]:
     ax.set_ylabel("")
 axes[0].set_ylabel("training loss")
-axes[0].set_ylim(top=3.0);
+_ = axes[0].set_ylim(top=3.0)
 
 # %%
 # What the curves show, computed from the fits: the optimizers ranked by final
