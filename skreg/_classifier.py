@@ -32,17 +32,32 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 {attributes}    out_activation_ : str
         ``"softmax"`` or ``"logistic"``.
 
+    See Also
+    --------
+    MLPRegressor : The same network for regression.
+    sklearn.neural_network.MLPClassifier : scikit-learn's MLP classifier, with
+        L2 only and an ``alpha`` that depends on the batch size.
+    sklearn.linear_model.LogisticRegression : The linear model that
+        ``hidden_layer_sizes=()`` fits (with ``l1_ratio`` for its elastic net).
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
     >>> from skreg import MLPClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier(hidden_layer_sizes=(20,), max_iter=500, random_state=0)
-    >>> clf.fit(X, y).score(X, y) > 0.9
-    True
+    >>> clf = MLPClassifier(hidden_layer_sizes=(20,), learning_rate_init=0.01,
+    ...                     max_iter=500, random_state=0).fit(X, y)
+    >>> clf.n_iter_
+    162
+    >>> clf.score(X, y)
+    0.98
+    >>> clf.predict(X[[0, 50, 100]])
+    array([0, 1, 2])
     """
 
-    __doc__ = fill_docstring(__doc__, "``predict_proba(X, mc_dropout=True)``")
+    __doc__ = fill_docstring(
+        __doc__, "``predict_proba(X, mc_dropout=True)``", "logistic regression"
+    )
 
     _encode_targets_classifier = True
 

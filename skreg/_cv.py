@@ -195,8 +195,9 @@ class RegularizationPathCVMixin:
         """Not available: the CV estimators fit whole paths."""
 
 
-def _cv_doc(summary, base_name, mc_method, extra_parameters="", extra_attributes=""):
-    shared = parameters_without(REPLACED, mc_method).replace(
+def _cv_doc(summary, base_name, mc_method, linear_model, extra_parameters="",
+            extra_attributes=""):
+    shared = parameters_without(REPLACED, mc_method, linear_model).replace(
         "What early stopping monitors:",
         "What chooses the penalty (the mean held-out score over the folds) and\n"
         "        what early stopping monitors:",
@@ -381,7 +382,7 @@ MLPRegressorCV.__doc__ = _cv_doc(
     on the fold's held-out rows. The best point (or, with
     ``selection="1se"``, the strongest penalty within one standard error of
     it) is refitted on all the data; the fitted CV estimator is that model.""",
-    "MLPRegressor", "``predict(X, return_std=True)``",
+    "MLPRegressor", "``predict(X, return_std=True)``", "linear regression",
     """    loss : {"squared_error", "poisson"}, default="squared_error"
         Half squared error with an identity output, or half Poisson deviance
         with a log link.
@@ -413,7 +414,7 @@ MLPClassifierCV.__doc__ = _cv_doc(
     (or, with ``selection="1se"``, the strongest penalty within one standard
     error of it) is refitted on all the data; the fitted CV estimator is that
     model.""",
-    "MLPClassifier", "``predict_proba(X, mc_dropout=True)``",
+    "MLPClassifier", "``predict_proba(X, mc_dropout=True)``", "logistic regression",
     "",
     """    classes_ : ndarray
         Class labels.

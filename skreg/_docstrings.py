@@ -2,11 +2,17 @@
 
 PARAMETERS = """\
     hidden_layer_sizes : tuple of int, default=(100,)
-        Units per hidden layer; ``()`` gives a (regularized) logistic regression.
+        Units per hidden layer; ``()`` gives a (regularized) LINEAR_MODEL.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
     alpha : float, default=1e-4
         Strength of the elastic-net penalty on the weights (never the biases).
+        It is added once to the mean loss, so it does not depend on the
+        number of samples or the batch size. scikit-learn's MLP divides its
+        ``alpha`` by the mini-batch size instead: skreg's ``alpha`` equals
+        scikit-learn's ``alpha * batch_size``, so the same ``alpha=1e-4`` is
+        200 times stronger here than in scikit-learn at its default batch
+        size of 200 (and 1e-4 here is scikit-learn's 0.02).
     l1_ratio : float, default=0.0
         Elastic-net mixing: 0 is pure L2, 1 is pure L1. The L1 part is applied
         by a proximal soft-threshold after every step, scaled by the step the
@@ -118,18 +124,24 @@ FITTED_ATTRIBUTES = """\
 """
 
 
-def fill_docstring(doc, mc_method):
-    """Put the shared parameter and attribute sections into a class docstring."""
-    return (
-        doc.replace("{parameters}", PARAMETERS.replace("MC_METHOD", mc_method))
-        .replace("{attributes}", FITTED_ATTRIBUTES)
+def fill_docstring(doc, mc_method, linear_model="linear model"):
+    """Put the shared parameter and attribute sections into a class docstring.
+
+    ``mc_method`` names the method that gives MC-dropout predictions and
+    ``linear_model`` what a network without hidden layers is (a logistic
+    regression for the classifier, a linear regression for the regressor).
+    """
+    parameters = PARAMETERS.replace("MC_METHOD", mc_method).replace(
+        "LINEAR_MODEL", linear_model
     )
+    return doc.replace("{parameters}", parameters).replace("{attributes}", FITTED_ATTRIBUTES)
 
 
-def parameters_without(names, mc_method):
+def parameters_without(names, mc_method, linear_model):
     """The shared parameter section less the entries of ``names``."""
     kept, skip = [], False
-    for line in PARAMETERS.replace("MC_METHOD", mc_method).splitlines(keepends=True):
+    text = PARAMETERS.replace("MC_METHOD", mc_method).replace("LINEAR_MODEL", linear_model)
+    for line in text.splitlines(keepends=True):
         if line.startswith("    ") and not line.startswith("        ") and line.strip():
             skip = line.split(" :")[0].strip() in names
         if not skip:

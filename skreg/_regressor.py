@@ -33,18 +33,34 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 {attributes}    out_activation_ : str
         ``"identity"`` or ``"exp"``.
 
+    See Also
+    --------
+    MLPClassifier : The same network for classification.
+    sklearn.neural_network.MLPRegressor : scikit-learn's MLP regressor, with
+        L2 only and an ``alpha`` that depends on the batch size.
+    sklearn.linear_model.ElasticNet : The linear model that
+        ``hidden_layer_sizes=()`` fits with the squared error (the same
+        objective, with the same ``alpha`` and ``l1_ratio``).
+
     Examples
     --------
-    >>> from sklearn.datasets import make_regression
+    Friedman's regression problem is not linear in its inputs: one hidden layer
+    explains far more of the held-out variance than a linear model does.
+
+    >>> from sklearn.datasets import make_friedman1
     >>> from skreg import MLPRegressor
-    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
-    >>> reg = MLPRegressor(hidden_layer_sizes=(), learning_rate_init=0.1,
-    ...                    max_iter=300, random_state=0).fit(X, y)
-    >>> reg.score(X, y) > 0.99
-    True
+    >>> X, y = make_friedman1(n_samples=500, noise=0.5, random_state=0)
+    >>> X_train, X_test, y_train, y_test = X[:400], X[400:], y[:400], y[400:]
+    >>> reg = MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01,
+    ...                    max_iter=1000, random_state=0).fit(X_train, y_train)
+    >>> round(reg.score(X_test, y_test), 2)
+    0.87
+    >>> linear = MLPRegressor(hidden_layer_sizes=(), optimizer="lbfgs").fit(X_train, y_train)
+    >>> round(linear.score(X_test, y_test), 2)
+    0.73
     """
 
-    __doc__ = fill_docstring(__doc__, "``predict(X, return_std=True)``")
+    __doc__ = fill_docstring(__doc__, "``predict(X, return_std=True)``", "linear regression")
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,

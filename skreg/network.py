@@ -173,13 +173,13 @@ class Workspace:
     The forward pass writes each layer's pre-activation into a preallocated
     ``(n_rows, fan_out)`` buffer and applies the activation in place; the
     backward pass writes the gradients into one flat buffer (weights, then
-    biases, the layout of :class:`skreg._state.TrainingBuffers`) and each
+    biases, the layout of the training state's buffers) and each
     hidden layer's delta into a ``(n_rows, fan_in)`` buffer (for ReLU the
     buffer of the hidden output itself). Buffers are sized for the largest
     batch; a smaller batch uses their first rows. The arithmetic is that of
-    :func:`forward`.
+    :func:`skreg.network.forward`.
 
-    Where numba is in use (see :mod:`skreg._accel`), ReLU layers take compiled
+    Where numba is in use (``skreg._accel``), ReLU layers take compiled
     kernels that do in one pass what numpy does in several, with the same
     results: bias, ReLU and the booleans of ``h > 0`` in the forward pass;
     dropout mask, ReLU derivative and bias gradient in the backward pass.

@@ -24,7 +24,7 @@ def dropout_mask(keys, n_units, rate, rng, dtype, out=None):
     """Inverted-dropout multipliers, shape ``(len(keys), n_units)``.
 
     Units are kept with probability ``1 - rate``, ``rate`` rounded to a
-    multiple of ``2**-16`` (see :func:`skreg._hashing.bernoulli16`), and kept
+    multiple of ``2**-16`` (``skreg._hashing``), and kept
     units are scaled by ``1 / (1 - rounded rate)``, so the expected mask is
     exactly 1. ``out``, if given, is the array (of that shape and ``dtype``)
     to write into.
@@ -75,7 +75,7 @@ def perturb_inputs(X, keys, input_dropout, noise_std, rng):
 
 
 def layer_masks(coefs, keys, dropout, dropconnect, rng, buffers=None):
-    """Masks for one pass: ``(unit_masks, weight_masks)`` for :func:`forward`.
+    """Masks for one pass: ``(unit_masks, weight_masks)`` for :func:`skreg.network.forward`.
 
     ``dropout`` holds one rate per hidden layer; either list is None when its
     regularizer is off. ``buffers``, if given, holds per hidden layer a 2-D

@@ -122,7 +122,8 @@ class SGD(Optimizer):
     --------
     >>> from skreg import MLPRegressor
     >>> from skreg.optimizers import SGD
-    >>> MLPRegressor(optimizer=SGD(), learning_rate_init=0.05)  # doctest: +SKIP
+    >>> MLPRegressor(optimizer=SGD(), learning_rate_init=0.05)
+    MLPRegressor(learning_rate_init=0.05, optimizer=SGD())
     """
 
     _parameter_constraints = {}

@@ -3,7 +3,7 @@ chain (see :mod:`skreg.transforms`).
 
 Every rule is written twice, side by side: a numpy method (the readable
 reference, elementwise and in place) and a per-coordinate function
-(``coordinate``) that :mod:`skreg._update` compiles with numba into one pass
+(``coordinate``) that ``skreg._update`` compiles with numba into one pass
 over all parameters, with the same arithmetic in the same order and dtype. The
 rule's constants travel by name (``kernel_constants``).
 
