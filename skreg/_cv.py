@@ -22,7 +22,7 @@ from ._compat import Interval, StrOptions, safe_indexing, validate_data, validat
 from ._docstrings import CV_ATTRIBUTES, CV_PARAMETERS, parameters_without
 from ._regressor import MLPRegressor
 from .path import (
-    DIRECTIONS, check_alphas, default_alphas, regularization_path, resolve_direction,
+    DIRECTIONS, _check_alphas, default_alphas, regularization_path, _resolve_direction,
 )
 
 #: base-estimator parameters the CV estimators replace or manage
@@ -67,7 +67,7 @@ class RegularizationPathCVMixin:
         return base_cls(**params, alpha=alpha, l1_ratio=l1_ratio)
 
     def _checked_l1_ratios(self):
-        values = check_alphas(np.atleast_1d(self.l1_ratios), "l1_ratios")
+        values = _check_alphas(np.atleast_1d(self.l1_ratios), "l1_ratios")
         if np.any(values > 1):
             raise ValueError(
                 f"l1_ratios must be in [0, 1]; got {self.l1_ratios!r}."
@@ -98,7 +98,7 @@ class RegularizationPathCVMixin:
         if isinstance(self.alphas, Integral):
             alphas = default_alphas(probe, X, y, self.alphas, sample_weight)
         else:
-            alphas = np.unique(check_alphas(self.alphas))
+            alphas = np.unique(_check_alphas(self.alphas))
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=float)
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
@@ -128,7 +128,7 @@ class RegularizationPathCVMixin:
             )
 
     def _direction(self, l1_ratio):
-        return resolve_direction(self.path, "alpha", l1_ratio, self.group_alpha)
+        return _resolve_direction(self.path, "alpha", l1_ratio, self.group_alpha)
 
     def _store_paths(self, paths, alphas, l1_ratios, n_folds):
         """The per-fold records as (l1_ratios, alphas, folds) arrays, alphas

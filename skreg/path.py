@@ -19,7 +19,7 @@ from sklearn.metrics import check_scoring
 
 from ._base import BaseMLP
 
-__all__ = ["RegularizationPath", "regularization_path", "default_alphas"]
+__all__ = ["RegularizationPath", "default_alphas", "feature_exit_alpha", "regularization_path"]
 
 PARAMETERS = ("alpha", "group_alpha")
 DIRECTIONS = ("auto", "increasing", "decreasing")
@@ -118,10 +118,10 @@ def feature_exit_alpha(alphas, used_features):
     return exit_alpha
 
 
-def null_loss(estimator, X, y, sample_weight=None):
+def _null_loss(estimator, X, y, sample_weight=None):
     """The data loss of the best constant prediction (the target mean, or
     the class prior): the scale of the automatic grid of alphas."""
-    net = clone(network_of(estimator))
+    net = clone(_network_of(estimator))
     # only the targets matter: a stand-in X spares the pipeline's steps
     stand_in = np.zeros((X.shape[0] if hasattr(X, "shape") else len(X), 1))
     _, _, Y, _, sw = net._validate_training_data(stand_in, y, sample_weight, True, False, None)
@@ -173,13 +173,13 @@ def default_alphas(estimator, X, y, n_alphas=10, sample_weight=None, eps=1e-4):
     """
     if not isinstance(n_alphas, Integral) or isinstance(n_alphas, bool) or n_alphas < 1:
         raise ValueError(f"n_alphas must be an integer >= 1; got {n_alphas!r}.")
-    top = max(null_loss(estimator, X, y, sample_weight), 1e-8)
+    top = max(_null_loss(estimator, X, y, sample_weight), 1e-8)
     if n_alphas == 1:
         return np.array([top])
     return np.geomspace(top * eps, top, n_alphas)
 
 
-def network_of(estimator):
+def _network_of(estimator):
     """The skreg estimator itself, or the last step of a pipeline."""
     net = estimator[-1] if hasattr(estimator, "steps") else estimator
     if not isinstance(net, BaseMLP):
@@ -194,13 +194,13 @@ def _prefix(estimator):
     return f"{estimator.steps[-1][0]}__" if hasattr(estimator, "steps") else ""
 
 
-def path_order(alphas, direction):
+def _path_order(alphas, direction):
     """The indices of ``alphas`` in the order the path fits them."""
     order = np.argsort(alphas, kind="stable")
     return order if direction == "increasing" else order[::-1]
 
 
-def resolve_direction(direction, parameter, l1_ratio, group_alpha):
+def _resolve_direction(direction, parameter, l1_ratio, group_alpha):
     """``"increasing"`` (weak to strong: dense to sparse) when a penalty that
     zeroes weights is on, otherwise ``"decreasing"`` (strong to weak)."""
     if direction not in DIRECTIONS:
@@ -211,7 +211,7 @@ def resolve_direction(direction, parameter, l1_ratio, group_alpha):
     return "increasing" if sparse else "decreasing"
 
 
-def check_alphas(alphas, name="alphas"):
+def _check_alphas(alphas, name="alphas"):
     """``alphas`` as a 1-d float array of non-negative finite numbers."""
     try:
         values = np.asarray(alphas, dtype=float).ravel()
@@ -224,14 +224,14 @@ def check_alphas(alphas, name="alphas"):
 
 def _loss_scorer(est, X, y, sample_weight=None):
     """The negated weighted data loss (no penalty) of a fitted model."""
-    net = network_of(est)
+    net = _network_of(est)
     if hasattr(est, "steps"):
         for _, step in est.steps[:-1]:
             X = step.transform(X)
     return -net._data_loss(X, y, sample_weight)
 
 
-def make_path_scorer(estimator, scoring):
+def _make_path_scorer(estimator, scoring):
     """A callable ``scorer(est, X, y, sample_weight)``: the negated data loss
     for ``None`` or ``"loss"``, else scikit-learn's scorer for ``scoring``."""
     if scoring is None or (isinstance(scoring, str) and scoring == "loss"):
@@ -311,14 +311,14 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
     """
     if parameter not in PARAMETERS:
         raise ValueError(f"parameter must be one of {PARAMETERS}; got {parameter!r}.")
-    alphas = check_alphas(alphas)
-    net = network_of(estimator)
+    alphas = _check_alphas(alphas)
+    net = _network_of(estimator)
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together.")
     l1_ratio = net.l1_ratio if parameter == "alpha" else 1.0
-    direction = resolve_direction(direction, parameter, l1_ratio, net.group_alpha)
-    alphas = alphas[path_order(alphas, direction)]
-    scorer = make_path_scorer(estimator, scoring) if X_val is not None else None
+    direction = _resolve_direction(direction, parameter, l1_ratio, net.group_alpha)
+    alphas = alphas[_path_order(alphas, direction)]
+    scorer = _make_path_scorer(estimator, scoring) if X_val is not None else None
     est = clone(estimator)
     prefix = _prefix(est)
     fit_params = {} if sample_weight is None else {f"{prefix}sample_weight": sample_weight}
@@ -331,7 +331,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
             # a point of the path may stop at max_iter; the path goes on
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(X, y, **fit_params)
-        fitted = network_of(est)
+        fitted = _network_of(est)
         weights = fitted.coefs_
         n_iter.append(fitted.n_iter_)
         zeros = sum(int(np.count_nonzero(W == 0)) for W in weights)
@@ -342,7 +342,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
         if scorer is not None:
             scores.append(float(scorer(est, X_val, y_val, sample_weight_val)))
     fit_time = time.perf_counter() - start
-    network_of(est).set_params(warm_start=net.warm_start)
+    _network_of(est).set_params(warm_start=net.warm_start)
     return RegularizationPath(
         parameter=parameter, alphas=alphas,
         scores=np.array(scores) if scorer is not None else None,

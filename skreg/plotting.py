@@ -11,7 +11,7 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
-from .path import network_of as _network, regularization_path
+from .path import _network_of as _network, regularization_path
 
 __all__ = ["LossCurveDisplay", "RegularizationPathDisplay"]
 

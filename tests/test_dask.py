@@ -61,3 +61,24 @@ def test_grid_search_on_dask_equals_n_jobs_1(client):
     )
     # the scores differ between candidates: the grid did something
     assert np.unique(local.cv_results_["mean_test_score"]).size > 1
+
+
+def test_cv_estimator_folds_run_on_dask_and_equal_n_jobs_1(client):
+    from skreg import MLPClassifierCV
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:240] / 16.0, y[:240]
+    params = dict(hidden_layer_sizes=(16,), alphas=[1e-4, 1e-2], l1_ratios=[0.0, 0.5], cv=3,
+                  learning_rate_init=0.01, max_iter=15, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        local = MLPClassifierCV(n_jobs=1, **params).fit(X, y)
+        with distributed.get_task_stream(client) as stream:
+            with joblib.parallel_backend("dask"):
+                remote = MLPClassifierCV(n_jobs=-1, **params).fit(X, y)
+    # 2 l1_ratios x 3 folds: six paths ran on the cluster
+    calls = [re.search(r"_fold_path_(\d+)_calls", task["key"]) for task in stream.data]
+    assert sum(int(m.group(1)) for m in calls if m) == 6
+    assert_array_equal(remote.scores_path_, local.scores_path_)
+    assert remote.alpha_ == local.alpha_ and remote.l1_ratio_ == local.l1_ratio_
+    assert_array_equal(remote.predict_proba(X), local.predict_proba(X))
