@@ -192,7 +192,22 @@ class RegularizationPathCVMixin:
 
     @available_if(_never)
     def partial_fit(self, X, y, sample_weight=None):
-        """Not available: the CV estimators fit whole paths."""
+        """Not available: the CV estimators fit whole paths.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : object
+            Never returns: accessing the method raises ``AttributeError``.
+        """
 
 
 def _cv_doc(summary, base_name, mc_method, linear_model, extra_parameters="",

@@ -201,7 +201,7 @@ CV_ATTRIBUTES = """\
         Fraction of the weights that are exactly zero.
     n_used_features_path_ : ndarray of shape (n_l1_ratios, n_alphas, n_folds)
         Number of input features with a non-zero outgoing weight.
-    feature_exit_alpha_ : ndarray of shape (n_features_in_,)
+    feature_exit_alpha_ : ndarray of shape (n_features,)
         For each input feature, the strength from which on all its weights
         are zero along the path at ``l1_ratio_`` (median over the folds);
         ``inf`` if it is never dropped.

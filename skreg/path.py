@@ -29,9 +29,10 @@ class RegularizationPath:
     """What a regularization path recorded at each of its points.
 
     Every array is ordered as the points were fitted (``alphas`` in path
-    order); :attr:`feature_exit_alpha` does not depend on the order.
+    order); :attr:`feature_exit_alpha` does not depend on the order. The
+    parameters are stored as attributes of the same names.
 
-    Attributes
+    Parameters
     ----------
     parameter : str
         The penalty strength that varies along the path, ``"alpha"`` or
