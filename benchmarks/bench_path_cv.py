@@ -16,7 +16,7 @@ seeds, and the alphas chosen.
 
 Usage::
 
-    python benchmarks/bench_path_cv.py               # 3 datasets, 3 seeds, 10 alphas x 5 folds
+    python benchmarks/bench_path_cv.py               # 4 workloads, 3 seeds, 10 alphas x 5 folds
     python benchmarks/bench_path_cv.py --quick       # smoke run
     python benchmarks/bench_path_cv.py --only digits_dropout --seeds 5
 """
@@ -40,6 +40,11 @@ def friedman(seed):
     return X, (y - y.mean()) / y.std()
 
 
+def linear_regression(seed):
+    X, y = make_regression(n_samples=1000, n_features=20, noise=10.0, random_state=seed)
+    return X, y / y.std()
+
+
 def digits(seed):
     X, y = load_digits(return_X_y=True)
     return X / 16.0, y
@@ -55,6 +60,10 @@ WORKLOADS = {
     # name: (data, classifier?, base parameters, alphas, grid scoring)
     "friedman_l2": (
         friedman, False, dict(hidden_layer_sizes=(64,)),
+        np.geomspace(1e-5, 1e-1, 10), "neg_mean_squared_error",
+    ),
+    "regression_l2": (
+        linear_regression, False, dict(hidden_layer_sizes=(64,)),
         np.geomspace(1e-5, 1e-1, 10), "neg_mean_squared_error",
     ),
     "digits_dropout": (
