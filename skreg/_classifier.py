@@ -48,6 +48,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _encode_targets(self, y, first_call, incremental, classes):
         check_classification_targets(y)
+        if type_of_target(y) == "multiclass-multioutput":
+            raise ValueError(
+                "Multioutput target data is not supported with label binarization: "
+                f"y has {y.shape[1]} columns of labels (a multiclass-multioutput "
+                f"target); {type(self).__name__} takes one label per row or a "
+                "multilabel indicator matrix of 0/1 columns. Use "
+                "sklearn.multioutput.MultiOutputClassifier for one model per column."
+            )
         if first_call:
             self._multilabel = type_of_target(y) == "multilabel-indicator"
             if self._multilabel:
