@@ -64,3 +64,56 @@ def test_multilabel_indicator_y_still_trains_per_label():
     clf = MLPClassifier((8,), max_iter=300, random_state=0).fit(X_CLF, Y)
     assert clf.predict(X_CLF).shape == Y.shape
     assert np.mean(clf.predict(X_CLF) == Y) > 0.85
+
+
+# -- 2. sparse X with duplicate stored entries ----------------------------------
+
+
+def _sparse_forms(X):
+    """``X`` dense, as a CSR matrix whose entries are stored as two summed
+    halves (a non-canonical CSR), and as COO with the same duplicates."""
+    rng = np.random.default_rng(3)
+    X = np.where(rng.random(X.shape) < 0.4, 0.0, X)
+    rows, cols = np.nonzero(X)
+    share = rng.uniform(0.2, 0.8, size=rows.size)
+    data = np.concatenate([X[rows, cols] * share, X[rows, cols] * (1 - share)])
+    rows2, cols2 = np.concatenate([rows, rows]), np.concatenate([cols, cols])
+    order = np.argsort(rows2, kind="stable")
+    csr = sp.csr_matrix(
+        (data[order], cols2[order], np.searchsorted(rows2[order], np.arange(X.shape[0] + 1))),
+        shape=X.shape,
+    )
+    assert not csr.has_canonical_format
+    coo = sp.coo_matrix((data, (rows2, cols2)), shape=X.shape)
+    dense = csr.toarray()  # the same sums as the sparse forms
+    return dense, csr, coo
+
+
+def test_row_keys_of_non_canonical_sparse_match_dense():
+    from skreg._hashing import row_keys
+
+    dense, csr, coo = _sparse_forms(X_REG)
+    data_before = csr.data.copy()
+    expected = row_keys(dense)
+    np.testing.assert_array_equal(row_keys(csr), expected)
+    np.testing.assert_array_equal(row_keys(sp.csr_array(coo)), expected)
+    np.testing.assert_array_equal(csr.data, data_before)  # the input is not changed
+    assert not csr.has_canonical_format
+
+
+@quiet
+def test_non_canonical_sparse_gives_the_dense_mc_predictions_and_split():
+    dense, csr, coo = _sparse_forms(X_REG)
+    params = dict(hidden_layer_sizes=(8,), dropout=0.3, input_dropout=0.2, max_iter=15,
+                  early_stopping=True, random_state=0, mc_samples=20)
+    models = [MLPRegressor(**params).fit(X, Y_REG) for X in (dense, csr, coo)]
+    for other in models[1:]:
+        np.testing.assert_allclose(other.validation_scores_, models[0].validation_scores_,
+                                   rtol=1e-9)
+        for a, b in zip(other.coefs_, models[0].coefs_):
+            np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-12)
+    mean, std = models[0].predict(dense, return_std=True)
+    for X in (csr, coo):
+        mean_x, std_x = models[0].predict(X, return_std=True)
+        np.testing.assert_allclose(mean_x, mean, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(std_x, std, rtol=1e-10, atol=1e-12)
