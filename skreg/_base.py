@@ -18,7 +18,7 @@ from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
 from ._checks import checked_sample_weight, named_input_errors, warn_if_not_finite
 from ._compat import HasMethods, Interval, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
-from ._mc_dropout import mc_raw_outputs
+from ._mc_dropout import MAX_MC_SAMPLES, mc_pass_blocks, training_rates
 from ._monitor import EpochMonitor
 from ._settings import fresh_optimizer_state, hidden_sizes, resolve_settings
 from ._split import validation_split
@@ -62,7 +62,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [str, callable],
-        "mc_samples": [Interval(Integral, 2, None, closed="left")],
+        "mc_samples": [Interval(Integral, 2, MAX_MC_SAMPLES, closed="both")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
     }
@@ -152,9 +152,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         """The generator of MC-dropout masks: fixed for a fitted model."""
         return np.random.default_rng([self._seed, 2**32 + self._n_calls])
 
+    def _mc_blocks(self, X):
+        """Per block of rows of X, the raw outputs of ``mc_samples`` passes
+        with the training masks on (see :mod:`skreg._mc_dropout`)."""
+        return mc_pass_blocks(self, X, self._mc_generator)
+
     def _mc_raw_outputs(self, X):
-        """Raw outputs of ``mc_samples`` passes with the training masks on."""
-        return mc_raw_outputs(self, X, self._mc_generator())
+        """Raw outputs of ``mc_samples`` passes over all of X."""
+        return [np.concatenate(rows) for rows in zip(*self._mc_blocks(X))]
 
     # -- fitting ---------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -179,8 +184,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
         """One epoch over the given data; ``early_stopping`` is not used."""
-        if not hasattr(self, "coefs_"):
-            validate_params(self)
+        validate_params(self)  # also after set_params on a fitted model
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     @with_callbacks
@@ -192,6 +196,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         hidden = hidden_sizes(self)
         settings = resolve_settings(self, len(hidden))
         rng = self._next_rng(fresh=first_call)
+        self._mc_rates = training_rates(settings)
         if first_call:
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
         else:

@@ -154,10 +154,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Probability of each class (of each label, for multilabel targets).
         """
         if mc_dropout:
-            passes = self._mc_raw_outputs(X)
-            warn_if_not_finite(np.concatenate(passes, axis=1))
-            with np.errstate(invalid="ignore"):
-                return np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
+            proba, finite = [], []
+            for passes in self._mc_blocks(X):
+                finite.append(np.isfinite(np.concatenate(passes, axis=1)).all(axis=1))
+                with np.errstate(invalid="ignore"):
+                    proba.append(
+                        np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
+                    )
+            warn_if_not_finite(np.where(np.concatenate(finite), 0.0, np.nan))
+            return np.concatenate(proba)
         return self._probabilities_from_raw(self._raw_output(X))
 
     def predict_log_proba(self, X):

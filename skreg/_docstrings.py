@@ -74,7 +74,9 @@ PARAMETERS = """\
         callable.
     mc_samples : int, default=50
         Number of stochastic passes ``T`` for MC-dropout predictions
-        (MC_METHOD).
+        (MC_METHOD), from 2 to 100000. The passes use the dropout,
+        input-dropout and DropConnect rates of the last ``fit`` or
+        ``partial_fit`` call; the parameters are checked again at prediction.
     verbose : int, default=0
         Print one line per epoch when positive.
     warm_start : bool, default=False

@@ -117,3 +117,99 @@ def test_non_canonical_sparse_gives_the_dense_mc_predictions_and_split():
         mean_x, std_x = models[0].predict(X, return_std=True)
         np.testing.assert_allclose(mean_x, mean, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(std_x, std, rtol=1e-10, atol=1e-12)
+
+
+# -- 3. parameters changed after fit --------------------------------------------
+
+
+@quiet
+@pytest.mark.parametrize(
+    "change, name",
+    [({"alpha": -1.0}, "alpha"), ({"batch_size": 0}, "batch_size"),
+     ({"l1_ratio": 2.0}, "l1_ratio"), ({"mc_samples": 1}, "mc_samples")],
+)
+def test_partial_fit_validates_parameters_changed_after_fit(change, name):
+    reg = MLPRegressor((4,), random_state=0).partial_fit(X_REG, Y_REG)
+    coefs = [W.copy() for W in reg.coefs_]
+    reg.set_params(**change)
+    with pytest.raises(ValueError, match=f"'{name}' parameter of MLPRegressor must be"):
+        reg.partial_fit(X_REG, Y_REG)
+    for a, b in zip(reg.coefs_, coefs):  # nothing trained
+        np.testing.assert_array_equal(a, b)
+
+
+@quiet
+@pytest.mark.parametrize(
+    "change, name",
+    [({"input_dropout": 5.0}, "input_dropout"), ({"dropout": -0.5}, "dropout"),
+     ({"dropconnect": 1.0}, "dropconnect"), ({"mc_samples": 1}, "mc_samples"),
+     ({"mc_samples": 10**12}, "mc_samples")],
+)
+def test_mc_prediction_validates_parameters_changed_after_fit(change, name):
+    reg = MLPRegressor((6,), dropout=0.3, max_iter=5, random_state=0).fit(X_REG, Y_REG)
+    clf = MLPClassifier((6,), dropout=0.3, max_iter=5, random_state=0).fit(X_CLF, Y_CLF)
+    reg.set_params(**change)
+    clf.set_params(**change)
+    with pytest.raises(ValueError, match=f"'{name}' parameter of MLPRegressor must be"):
+        reg.predict(X_REG, return_std=True)
+    with pytest.raises(ValueError, match=f"'{name}' parameter of MLPClassifier must be"):
+        clf.predict_proba(X_CLF, mc_dropout=True)
+    # the plain predictions do not use them
+    assert np.isfinite(reg.predict(X_REG)).all()
+
+
+@quiet
+def test_mc_dropout_uses_the_rates_of_the_last_training_call():
+    reg = MLPRegressor((6,), dropout=0.3, input_dropout=0.1, max_iter=5, mc_samples=30,
+                       random_state=0).fit(X_REG, Y_REG)
+    mean, std = reg.predict(X_REG, return_std=True)
+    # changed rates do not change the model's MC predictions ...
+    reg.set_params(dropout=0.6, input_dropout=0.0, dropconnect=0.4)
+    mean2, std2 = reg.predict(X_REG, return_std=True)
+    np.testing.assert_array_equal(mean2, mean)
+    np.testing.assert_array_equal(std2, std)
+    # ... until the model trains with them
+    reg.partial_fit(X_REG, Y_REG)
+    mean3, std3 = reg.predict(X_REG, return_std=True)
+    reg.set_params(dropout=0.1, input_dropout=0.2, dropconnect=0.0)
+    mean4, std4 = reg.predict(X_REG, return_std=True)
+    np.testing.assert_array_equal(mean4, mean3)
+    np.testing.assert_array_equal(std4, std3)
+    # the rates of the partial_fit call: identical to a model that trained
+    # with them all along and then changed nothing
+    other = MLPRegressor((6,), dropout=0.3, input_dropout=0.1, max_iter=5, mc_samples=30,
+                         random_state=0).fit(X_REG, Y_REG)
+    other.set_params(dropout=0.6, input_dropout=0.0, dropconnect=0.4).partial_fit(X_REG, Y_REG)
+    mean5, std5 = other.predict(X_REG, return_std=True)
+    np.testing.assert_array_equal(mean5, mean3)
+    assert not np.allclose(std3, std)
+
+
+@quiet
+def test_mc_dropout_of_a_model_trained_without_dropout_still_raises_after_set_params():
+    reg = MLPRegressor((6,), max_iter=5, random_state=0).fit(X_REG, Y_REG)
+    reg.set_params(dropout=0.5)
+    with pytest.raises(ValueError, match="MC-dropout predictions need dropout"):
+        reg.predict(X_REG, return_std=True)
+
+
+@quiet
+def test_mc_predictions_are_computed_in_bounded_blocks_of_rows():
+    from skreg import _mc_dropout
+
+    reg = MLPRegressor((6,), dropout=0.3, max_iter=5, mc_samples=7,
+                       random_state=0).fit(X_REG, Y_REG)
+    clf = MLPClassifier((6,), dropout=0.3, max_iter=5, mc_samples=7,
+                        random_state=0).fit(X_CLF, Y_CLF)
+    mean, std = reg.predict(X_REG, return_std=True)
+    proba = clf.predict_proba(X_CLF, mc_dropout=True)
+    budget = _mc_dropout.MEMORY_BUDGET
+    try:
+        _mc_dropout.MEMORY_BUDGET = 7 * 3 * 8 * 3  # a few rows per block
+        mean_b, std_b = reg.predict(X_REG, return_std=True)
+        proba_b = clf.predict_proba(X_CLF, mc_dropout=True)
+    finally:
+        _mc_dropout.MEMORY_BUDGET = budget
+    np.testing.assert_allclose(mean_b, mean, rtol=1e-12)
+    np.testing.assert_allclose(std_b, std, rtol=1e-12)
+    np.testing.assert_allclose(proba_b, proba, rtol=1e-12)
