@@ -15,7 +15,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
-from ._checks import checked_sample_weight, named_input_errors, warn_if_not_finite
+from ._checks import (
+    checked_sample_weight, named_input_errors, warn_if_not_finite, warn_if_nothing_learned,
+)
 from ._compat import HasMethods, Interval, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
 from ._mc_dropout import MAX_MC_SAMPLES, mc_pass_blocks, training_rates
@@ -221,6 +223,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         # The loops check the loss and the weights after every epoch and
         # report divergence with a ConvergenceWarning; numpy's overflow
         # warnings from inside the computation would only repeat it obscurely.
+        first_epoch = state.n_iter
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if settings.is_stochastic:
                 step = StochasticStep(passes, rng)
@@ -231,6 +234,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 reason = fit_lbfgs(passes, X, Y, sample_weight, monitor, validate)
         monitor.restore_best()
         monitor.end_fit()
+        if reason == "converged" and state.n_iter - first_epoch <= self.n_iter_no_change + 2:
+            with np.errstate(all="ignore"):  # it diverged, if not finite: warned already
+                trained = passes.validation_loss(X, Y, sample_weight)
+            warn_if_nothing_learned(loss, Y, sample_weight, trained)
         self._copy_out(state)
         if reason == "max_iter" and not incremental:
             warnings.warn(

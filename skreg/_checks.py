@@ -1,10 +1,12 @@
-"""Input checks whose messages name the offending input, and the warning
-that keeps predictions from being NaN or infinite in silence."""
+"""Input checks whose messages name the offending input, the warning that
+keeps predictions from being NaN or infinite in silence, and the one that
+keeps a fit that learned nothing from ending in silence."""
 
 import warnings
 from contextlib import contextmanager
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from ._compat import check_sample_weight
 
@@ -53,3 +55,46 @@ def warn_if_not_finite(predictions):
             RuntimeWarning,
             stacklevel=3,
         )
+
+
+def _constant_raw_output(out_activation, means):
+    """The raw output whose prediction is ``means`` (the best constant model
+    of the canonical-link losses)."""
+    tiny = np.finfo(np.float64).tiny
+    if out_activation == "identity":
+        return means
+    if out_activation == "logistic":
+        means = np.clip(means, 1e-15, 1 - 1e-15)
+        return np.log(means) - np.log1p(-means)
+    return np.log(np.maximum(means, tiny))  # exp and softmax
+
+
+def warn_if_nothing_learned(loss, Y, sample_weight, trained_loss):
+    """Warn when a fit that stopped for a tolerance reason ends with a
+    weighted mean training loss ``trained_loss`` no better than that of
+    predicting the mean of the targets (the class prior, for a classifier):
+    typically an unscaled target or features that make the first steps
+    useless and the relative-improvement tests pass at once."""
+    Y = np.asarray(Y, dtype=np.float64)
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        means = weights @ Y / weights.sum()
+        z = np.broadcast_to(_constant_raw_output(loss.out_activation, means), Y.shape)
+        baseline = float(loss.per_sample(Y, np.array(z)) @ weights / weights.sum())
+    if not (np.isfinite(trained_loss) and np.isfinite(baseline)):
+        return
+    if trained_loss < baseline - 1e-6 * abs(baseline):
+        return
+    what = "the class prior" if loss.name == "log_loss" else "the mean of y"
+    advice = "the features (StandardScaler)" if loss.name == "log_loss" else (
+        "the target (e.g. TransformedTargetRegressor with a StandardScaler) and the "
+        "features"
+    )
+    warnings.warn(
+        f"Training stopped early with a training loss ({trained_loss:.6g}) no better "
+        f"than predicting {what} ({baseline:.6g}). "
+        f"Values of a large scale make the steps useless and the tolerance tests "
+        f"pass at once; scale {advice}. A strong alpha has the same effect.",
+        ConvergenceWarning,
+        stacklevel=4,
+    )

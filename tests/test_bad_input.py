@@ -213,3 +213,61 @@ def test_mc_predictions_are_computed_in_bounded_blocks_of_rows():
     np.testing.assert_allclose(mean_b, mean, rtol=1e-12)
     np.testing.assert_allclose(std_b, std, rtol=1e-12)
     np.testing.assert_allclose(proba_b, proba, rtol=1e-12)
+
+
+# -- 4. training that ends without learning --------------------------------------
+
+NOT_LEARNED = "no better than predicting"
+
+
+def _warnings_of(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = fit()
+    return est, [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+@pytest.mark.parametrize("optimizer, scale", [("lbfgs", 1e9), ("adam", 1e50)])
+def test_unscaled_target_that_stops_training_early_warns(optimizer, scale):
+    y = Y_REG * scale
+    est, caught = _warnings_of(
+        lambda: MLPRegressor((10,), optimizer=optimizer, random_state=0).fit(X_REG, y)
+    )
+    assert est.score(X_REG, y) < 0.01  # it learned nothing ...
+    messages = [str(w.message) for w in caught if NOT_LEARNED in str(w.message)]
+    assert len(messages) == 1  # ... and says so
+    assert "mean of y" in messages[0] and "scale" in messages[0].lower()
+
+
+def test_unscaled_features_that_stop_training_early_warn_for_a_classifier():
+    y = (X_CLF[:, 0] > 0).astype(int)
+    X = X_CLF * 1e200
+    est, caught = _warnings_of(lambda: MLPClassifier((10,), random_state=0).fit(X, y))
+    messages = [str(w.message) for w in caught if NOT_LEARNED in str(w.message)]
+    assert len(messages) == 1
+    assert "class prior" in messages[0] and "features (StandardScaler)" in messages[0]
+    assert est.n_iter_ <= est.n_iter_no_change + 2
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "sgd"])
+def test_normal_fits_that_converge_do_not_warn(optimizer):
+    params = dict(hidden_layer_sizes=(10,), optimizer=optimizer, max_iter=2000,
+                  random_state=0, tol=1e-3)
+    for est, X, y in ((MLPRegressor(**params), X_REG, Y_REG),
+                      (MLPClassifier(**params), X_CLF, Y_CLF)):
+        est, caught = _warnings_of(lambda: est.fit(X, y))
+        assert est.score(X, y) > 0.7
+        assert not [w for w in caught if NOT_LEARNED in str(w.message)]
+
+
+def test_a_fit_that_trains_for_a_while_towards_the_mean_does_not_warn():
+    # a strong alpha holds the model at the mean, but L-BFGS works its way
+    # there for more than a few iterations: a deliberate outcome
+    est, caught = _warnings_of(
+        lambda: MLPRegressor((10,), alpha=1e6, optimizer="lbfgs", random_state=0).fit(
+            X_REG, Y_REG
+        )
+    )
+    assert abs(est.score(X_REG, Y_REG)) < 1e-6
+    assert est.n_iter_ > est.n_iter_no_change + 2
+    assert not [w for w in caught if NOT_LEARNED in str(w.message)]
