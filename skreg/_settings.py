@@ -42,11 +42,20 @@ def validation_scorer(scoring):
 
     def score(est, X, y, sample_weight=None):
         try:
-            return scorer(est, X, y, sample_weight=sample_weight)
+            value = scorer(est, X, y, sample_weight=sample_weight)
         except (ValueError, TypeError) as exc:
             raise type(exc)(
                 f"scoring={scoring!r} failed on the validation set: {exc}"
             ) from exc
+        if isinstance(value, (bool, np.bool_)) or not (
+            isinstance(value, Real) or (isinstance(value, np.ndarray) and value.ndim == 0
+                                        and value.dtype.kind in "iuf")
+        ):
+            raise TypeError(
+                f"scoring={scoring!r} must return a number (higher is better); it "
+                f"returned {value!r} of type {type(value).__name__}."
+            )
+        return float(value)
 
     return score
 

@@ -271,3 +271,68 @@ def test_a_fit_that_trains_for_a_while_towards_the_mean_does_not_warn():
     assert abs(est.score(X_REG, Y_REG)) < 1e-6
     assert est.n_iter_ > est.n_iter_no_change + 2
     assert not [w for w in caught if NOT_LEARNED in str(w.message)]
+
+
+# -- 5. a validation score that is NaN ------------------------------------------
+
+
+def _nan_score(est, X, y, sample_weight=None):
+    return float("nan")
+
+
+def test_a_validation_score_nan_every_epoch_warns_and_does_not_stop_training():
+    clf = MLPClassifier((4,), early_stopping=True, scoring=_nan_score, max_iter=25,
+                        n_iter_no_change=3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="validation score is NaN at epoch 1") as info:
+        clf.fit(X_CLF, Y_CLF)
+    nan_warnings = [w for w in info if "is NaN" in str(w.message)]
+    assert len(nan_warnings) == 1  # once per fit
+    assert "scoring" in str(nan_warnings[0].message)
+    # NaN epochs are not "no improvement": training runs to max_iter
+    assert clf.n_iter_ == 25
+    assert np.isnan(clf.validation_scores_).all()
+
+
+def test_nan_epochs_between_scored_ones_do_not_count_toward_stopping():
+    calls = []
+
+    def sometimes_nan(est, X, y, sample_weight=None):
+        calls.append(1)
+        return float("nan") if len(calls) % 2 == 0 else 0.5  # never improves
+
+    clf = MLPClassifier((4,), early_stopping=True, scoring=sometimes_nan, max_iter=50,
+                        n_iter_no_change=3, tol=0.0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="validation score is NaN"):
+        clf.fit(X_CLF, Y_CLF)
+    # scored epochs 1, 3, 5, 7: the first sets the best, the next three do
+    # not improve it; the NaN epochs 2, 4, 6 are not counted
+    assert clf.n_iter_ == 7
+    assert clf.best_validation_score_ == 0.5
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+def test_roc_auc_on_a_one_class_validation_set_warns_naming_scoring():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = np.zeros(60, int)
+    y[0] = 1  # the one sample of class 1 cannot be in both sets
+    clf = MLPClassifier((4,), early_stopping=True, scoring="roc_auc", max_iter=15,
+                        random_state=0)
+    with pytest.warns(ConvergenceWarning, match="scoring") as info:
+        clf.fit(X, y)
+    assert any("is NaN" in str(w.message) for w in info)
+    assert clf.n_iter_ == 15
+
+
+# -- 7 (scoring). a scoring callable returning junk -----------------------------
+
+
+@pytest.mark.parametrize("junk", ["0.5", None, np.array([0.5, 0.1]), True])
+def test_a_scoring_callable_returning_junk_is_named(junk):
+    def junk_scorer(est, X, y, sample_weight=None):
+        return junk
+
+    clf = MLPClassifier((4,), early_stopping=True, scoring=junk_scorer, max_iter=3,
+                        random_state=0)
+    with pytest.raises(TypeError, match=r"scoring=.*junk_scorer.* must return a number"):
+        clf.fit(X_CLF, Y_CLF)
