@@ -18,7 +18,12 @@ the symmetry between units. (scikit-learn's MLP also draws its biases from the
 Glorot uniform distribution; skreg does not, whatever ``init`` is.)
 """
 
+from numbers import Real
+
 import numpy as np
+
+_MODES = {"fan_in", "fan_out", "fan_avg"}
+_DISTRIBUTIONS = {"uniform", "normal"}
 
 
 class VarianceScaling:
@@ -27,7 +32,7 @@ class VarianceScaling:
     Parameters
     ----------
     scale : float
-        Numerator of the variance.
+        Numerator of the variance; positive and finite.
     mode : {"fan_in", "fan_out", "fan_avg"}
         Which fan divides ``scale``; ``"fan_avg"`` uses ``(fan_in + fan_out) / 2``.
     distribution : {"uniform", "normal"}
@@ -42,6 +47,21 @@ class VarianceScaling:
     """
 
     def __init__(self, scale, mode, distribution):
+        if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, Real) or not (
+            0 < scale < np.inf
+        ):
+            raise ValueError(
+                f"VarianceScaling: scale must be a positive finite number; got {scale!r}."
+            )
+        if mode not in _MODES:
+            raise ValueError(
+                f"VarianceScaling: mode must be one of {sorted(_MODES)}; got {mode!r}."
+            )
+        if distribution not in _DISTRIBUTIONS:
+            raise ValueError(
+                f"VarianceScaling: distribution must be one of {sorted(_DISTRIBUTIONS)}; "
+                f"got {distribution!r}."
+            )
         self.scale = scale
         self.mode = mode
         self.distribution = distribution

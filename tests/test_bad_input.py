@@ -336,3 +336,118 @@ def test_a_scoring_callable_returning_junk_is_named(junk):
                         random_state=0)
     with pytest.raises(TypeError, match=r"scoring=.*junk_scorer.* must return a number"):
         clf.fit(X_CLF, Y_CLF)
+
+
+# -- 6. named errors instead of crashes -----------------------------------------
+
+
+@pytest.mark.parametrize("name", ["batch_size", "max_iter", "n_iter_no_change", "alpha",
+                                  "dropout", "mc_samples", "learning_rate_init"])
+@pytest.mark.parametrize("value", [True, False, np.True_])
+def test_bools_are_not_numbers(name, value):
+    # refused by scikit-learn's check where the bool's number is out of range,
+    # and by skreg's where it is not (True as batch_size 1, alpha 1.0, ...)
+    with pytest.raises(ValueError, match=rf"'{name}' parameter of MLPRegressor must be"):
+        MLPRegressor((3,), **{name: value}).fit(X_REG, Y_REG)
+
+
+@pytest.mark.parametrize("name", ["batch_size", "max_iter", "alpha", "learning_rate_init"])
+def test_true_taken_for_one_is_refused_naming_the_bool(name):
+    with pytest.raises(ValueError, match=rf"'{name}' parameter of MLPRegressor .*not a bool"):
+        MLPRegressor((3,), **{name: True}).fit(X_REG, Y_REG)
+
+
+@quiet
+def test_bools_are_still_taken_where_they_mean_yes_or_no():
+    reg = MLPRegressor((3,), shuffle=False, early_stopping=True, warm_start=True,
+                       max_iter=3, random_state=0).fit(X_REG, Y_REG)
+    assert reg.n_iter_ == 3
+
+
+def test_a_bool_in_an_optimizer_object_is_refused():
+    from skreg.optimizers import LBFGS
+
+    with pytest.raises(ValueError, match="'max_fun' parameter of LBFGS .*not a bool"):
+        MLPRegressor((3,), optimizer=LBFGS(max_fun=True)).fit(X_REG, Y_REG)
+
+
+class _Stepper:
+    """A user's optimizer: plain SGD; ``steps`` says what update returns."""
+
+    default_learning_rate = 0.01
+
+    def __init__(self, steps="ok"):
+        self.steps = steps
+
+    def init_state(self, params):
+        return {}
+
+    def update(self, params, grads, state, lr, is_weight, return_steps=False):
+        for p, g in zip(params, grads):
+            p -= lr * g
+        if self.steps == "ok":
+            return [lr] * len(params) if return_steps else None
+        return self.steps
+
+
+class _Minimizer:
+    def minimize(self, objective, x0, max_iter, tol, callback):
+        raise AssertionError("never called")
+
+
+@quiet
+def test_a_custom_stepping_optimizer_without_is_stochastic_trains():
+    reg = MLPRegressor((3,), optimizer=_Stepper(), alpha=0.01, l1_ratio=0.5, max_iter=3,
+                       random_state=0).fit(X_REG, Y_REG)
+    assert reg.n_iter_ == 3 and np.isfinite(reg.loss_)
+
+
+def test_an_optimizer_object_without_is_stochastic_and_steps_is_named():
+    with pytest.raises(TypeError, match=r"optimizer=_Minimizer\(\) has no is_stochastic"):
+        MLPRegressor((3,), optimizer=_Minimizer()).fit(X_REG, Y_REG)
+    stochastic_minimizer = _Minimizer()
+    stochastic_minimizer.is_stochastic = True
+    with pytest.raises(TypeError, match="is_stochastic = True but no init_state"):
+        MLPRegressor((3,), optimizer=stochastic_minimizer).fit(X_REG, Y_REG)
+    weird = _Stepper()
+    weird.is_stochastic = "yes"
+    with pytest.raises(TypeError, match="is_stochastic must be True or False"):
+        MLPRegressor((3,), optimizer=weird).fit(X_REG, Y_REG)
+
+
+def test_an_optimizer_object_without_default_learning_rate_needs_a_number():
+    stepper = _Stepper()
+    stepper.default_learning_rate = None
+    with pytest.raises(TypeError, match="learning_rate_init='auto'.*_Stepper"):
+        MLPRegressor((3,), optimizer=stepper).fit(X_REG, Y_REG)
+
+
+@pytest.mark.parametrize("steps", [None, [], 0.1])
+def test_a_custom_optimizer_without_steps_for_the_prox_is_named(steps):
+    reg = MLPRegressor((3,), optimizer=_Stepper(steps), alpha=0.01, l1_ratio=0.5,
+                       max_iter=2, random_state=0)
+    with pytest.raises(TypeError, match=r"optimizer=_Stepper\(\): update.*return_steps=True"):
+        reg.fit(X_REG, Y_REG)
+
+
+@pytest.mark.parametrize(
+    "args, name",
+    [((1.0, "fan_inn", "uniform"), "mode"), ((-1.0, "fan_in", "uniform"), "scale"),
+     ((0.0, "fan_in", "normal"), "scale"), ((np.inf, "fan_in", "normal"), "scale"),
+     ((np.nan, "fan_in", "normal"), "scale"), (("2", "fan_in", "normal"), "scale"),
+     ((True, "fan_in", "normal"), "scale"), ((1.0, "fan_in", "gauss"), "distribution")],
+)
+def test_variance_scaling_names_a_bad_argument(args, name):
+    from skreg.initializers import VarianceScaling
+
+    with pytest.raises(ValueError, match=f"VarianceScaling: {name} must be"):
+        VarianceScaling(*args)
+
+
+def test_variance_scaling_with_good_arguments_has_the_documented_variance():
+    from skreg.initializers import VarianceScaling
+
+    init = VarianceScaling(2, "fan_out", "normal")
+    W = init(400, 50, np.random.default_rng(0))
+    assert init.variance(400, 50) == 2 / 50
+    assert abs(W.var() / (2 / 50) - 1) < 0.05
