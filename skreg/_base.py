@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
 from ._checks import (
-    checked_sample_weight, named_input_errors, warn_if_not_finite, warn_if_nothing_learned,
+    check_dense_y, checked_sample_weight, named_input_errors, warn_if_not_finite, warn_if_nothing_learned,
 )
 from ._compat import HasMethods, Interval, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
@@ -328,6 +328,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         """Checked X and y, the encoded targets Y (in X's dtype), the strata
         of the validation split and the sample weights."""
         is_classifier = hasattr(self, "_encode_targets_classifier")
+        check_dense_y(y)
         with named_input_errors("X" if is_classifier else "X and y"):
             X, y = validate_data(
                 self,

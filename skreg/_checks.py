@@ -6,7 +6,10 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+
+from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import check_sample_weight
 
@@ -23,6 +26,36 @@ def named_input_errors(names):
         if "could not convert" in str(exc):
             raise ValueError(f"{names} must hold numbers only; {exc}") from exc
         raise
+
+
+def check_dense_y(y):
+    """A sparse y is refused by name (numpy's own error does not say which
+    input it is about)."""
+    if sp.issparse(y):
+        raise ValueError(
+            f"y must be a dense array; got a sparse {type(y).__name__}. Pass "
+            "y.toarray() (a multilabel indicator matrix too)."
+        )
+
+
+def check_labels(y):
+    """Classification targets, with errors that name ``y``: labels of a
+    supported kind, none missing, all of types that sort together."""
+    if y.dtype.kind == "O":
+        missing = np.flatnonzero([label is None for label in np.ravel(y)])
+        if missing.size:
+            raise ValueError(
+                f"y contains None (in {missing.size} place(s), the first at flat "
+                f"index {missing[0]}): every sample needs a label."
+            )
+    try:
+        check_classification_targets(y)
+    except TypeError as exc:
+        kinds = sorted({type(label).__name__ for label in np.ravel(y)})
+        raise ValueError(
+            f"y has labels of types that cannot be sorted together ({', '.join(kinds)}): "
+            f"{exc}. Use labels of one kind (all strings or all numbers)."
+        ) from exc
 
 
 def checked_sample_weight(sample_weight, X):

@@ -4,10 +4,10 @@ import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import type_of_target
 
 from ._base import BaseMLP
-from ._checks import warn_if_not_finite
+from ._checks import check_labels, warn_if_not_finite
 from ._settings import is_stochastic
 from ._docstrings import fill_docstring
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
@@ -47,7 +47,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     _encode_targets_classifier = True
 
     def _encode_targets(self, y, first_call, incremental, classes):
-        check_classification_targets(y)
+        check_labels(y)
         if type_of_target(y) == "multiclass-multioutput":
             raise ValueError(
                 "Multioutput target data is not supported with label binarization: "

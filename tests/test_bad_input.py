@@ -451,3 +451,68 @@ def test_variance_scaling_with_good_arguments_has_the_documented_variance():
     W = init(400, 50, np.random.default_rng(0))
     assert init.variance(400, 50) == 2 / 50
     assert abs(W.var() / (2 / 50) - 1) < 0.05
+
+
+# -- 7. messages that name the input --------------------------------------------
+
+
+@pytest.mark.parametrize("make", [sp.csr_matrix, sp.csr_array, sp.coo_matrix])
+def test_sparse_y_is_named(make):
+    with pytest.raises(ValueError, match=r"y must be a dense array; got a sparse"):
+        MLPRegressor((3,)).fit(X_REG, make(Y_REG[:, None]))
+    Y = (X_CLF[:, :2] > 0).astype(float)
+    with pytest.raises(ValueError, match=r"y must be a dense array; got a sparse"):
+        MLPClassifier((3,)).fit(X_CLF, make(Y))
+
+
+def _init_strings(fan_in, fan_out, rng):
+    return np.full((fan_in, fan_out), "x")
+
+
+def _init_sparse(fan_in, fan_out, rng):
+    return sp.csr_matrix(np.ones((fan_in, fan_out)))
+
+
+def _init_complex(fan_in, fan_out, rng):
+    return np.full((fan_in, fan_out), 0.1 + 0.1j)
+
+
+def _init_huge(fan_in, fan_out, rng):
+    return np.full((fan_in, fan_out), 1e300)
+
+
+@pytest.mark.parametrize(
+    "init, message",
+    [(_init_strings, r"init must return an array of real numbers; got dtype <U1"),
+     (_init_sparse, r"init must return a dense array .* got a sparse csr_matrix"),
+     (_init_complex, r"init must return an array of real numbers; got dtype complex128")],
+)
+def test_init_returning_junk_is_named(init, message):
+    with pytest.raises(TypeError, match=message):
+        MLPRegressor((3,), init=init).fit(X_REG, Y_REG)
+
+
+def test_init_overflowing_float32_is_named_not_learning_rate_init():
+    X32 = X_REG.astype(np.float32)
+    with pytest.raises(ValueError, match=r"init returned weights too large for X's dtype "
+                                         r"float32 \(largest magnitude 1e\+300\)"):
+        MLPRegressor((3,), init=_init_huge).fit(X32, Y_REG)
+    # in float64 the same weights are finite numbers (training then diverges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        MLPRegressor((3,), init=_init_huge, max_iter=2).fit(X_REG, Y_REG)
+
+
+def test_classifier_y_with_none_is_named():
+    y = np.array(["a", "b", "c"] * 40, dtype=object)
+    y[7] = None
+    with pytest.raises(ValueError, match=r"y contains None \(in 1 place\(s\), the first at "
+                                         r"flat index 7\)"):
+        MLPClassifier((3,)).fit(X_CLF, y)
+
+
+def test_classifier_y_with_mixed_label_types_is_named():
+    y = np.array(["a", 1, "c"] * 40, dtype=object)
+    with pytest.raises(ValueError, match=r"y has labels of types that cannot be sorted "
+                                         r"together \(int, str\)"):
+        MLPClassifier((3,)).fit(X_CLF, y)
