@@ -16,7 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
 from ._checks import (
-    check_dense_y, checked_sample_weight, named_input_errors, warn_if_not_finite, warn_if_nothing_learned,
+    check_dense_y, check_network_fits_in_memory, checked_sample_weight, named_input_errors,
+    physical_memory, training_memory, warn_if_not_finite, warn_if_nothing_learned,
 )
 from ._compat import HasMethods, Interval, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
@@ -200,6 +201,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         rng = self._next_rng(fresh=first_call)
         self._mc_rates = training_rates(settings)
         if first_call:
+            self._check_memory([X.shape[1], *hidden, Y.shape[1]], settings, X)
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
         else:
             self._check_continuation(X, Y, hidden, settings)
@@ -346,6 +348,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 raise ValueError(f"y has values too large for X's dtype {X.dtype}.")
             sample_weight = checked_sample_weight(sample_weight, X)
         return X, y, Y, strata, sample_weight
+
+    def _check_memory(self, layer_sizes, settings, X):
+        """Refuse a network too large for this machine's memory before
+        allocating it (see :func:`skreg._checks.training_memory`)."""
+        lbfgs = not settings.is_stochastic
+        n_slots = 2 if settings.slot_names is None else len(settings.slot_names)
+        rows = X.shape[0] if lbfgs else settings.batch_size_for(X.shape[0])
+        needed = training_memory(layer_sizes, X.dtype.itemsize, n_slots, rows, lbfgs)
+        check_network_fits_in_memory(self.hidden_layer_sizes, needed, physical_memory())
 
     def _init_network(self, layer_sizes, settings, rng, dtype):
         """Fresh weights, optimizer state and counters."""

@@ -2,6 +2,7 @@
 keeps predictions from being NaN or infinite in silence, and the one that
 keeps a fit that learned nothing from ending in silence."""
 
+import os
 import warnings
 from contextlib import contextmanager
 
@@ -56,6 +57,39 @@ def check_labels(y):
             f"y has labels of types that cannot be sorted together ({', '.join(kinds)}): "
             f"{exc}. Use labels of one kind (all strings or all numbers)."
         ) from exc
+
+
+def physical_memory():
+    """Bytes of physical memory of this machine, or None where unknown."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def training_memory(layer_sizes, itemsize, n_slots, batch_rows, lbfgs=False):
+    """Bytes a fit of a network with ``layer_sizes`` (input and output
+    included) allocates: the parameters, their gradients, the divergence
+    snapshot and best-weights copy, ``n_slots`` optimizer-state arrays per
+    parameter (L-BFGS: scipy's 10 float64 correction pairs and a few float64
+    vectors instead), and the activations, gradients and dropout masks of one
+    mini-batch of ``batch_rows`` rows."""
+    n_params = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    per_param = (4 + n_slots) * itemsize + (25 * 8 if lbfgs else 0)
+    return n_params * per_param + 3 * batch_rows * sum(layer_sizes[1:]) * itemsize
+
+
+def check_network_fits_in_memory(hidden_layer_sizes, needed, limit):
+    """Refuse, naming ``hidden_layer_sizes``, a network whose training needs
+    more than ``limit`` bytes (None: no limit)."""
+    if limit is not None and needed > limit:
+        raise ValueError(
+            f"hidden_layer_sizes={hidden_layer_sizes!r} needs about "
+            f"{needed / 2**30:.3g} GiB to train (weights, gradients, optimizer state "
+            f"and one mini-batch's activations), more than this machine's "
+            f"{limit / 2**30:.3g} GiB of memory. Use smaller hidden layers (or a "
+            "smaller batch_size)."
+        )
 
 
 def checked_sample_weight(sample_weight, X):

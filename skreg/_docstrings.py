@@ -3,6 +3,10 @@
 PARAMETERS = """\
     hidden_layer_sizes : tuple of int, default=(100,)
         Units per hidden layer; ``()`` gives a (regularized) logistic regression.
+        A network whose training would need more than the machine's physical
+        memory (weights, gradients, optimizer state and one mini-batch's
+        activations, estimated before anything is allocated) is refused with
+        a ``ValueError``.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
     alpha : float, default=1e-4

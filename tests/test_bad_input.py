@@ -516,3 +516,43 @@ def test_classifier_y_with_mixed_label_types_is_named():
     with pytest.raises(ValueError, match=r"y has labels of types that cannot be sorted "
                                          r"together \(int, str\)"):
         MLPClassifier((3,)).fit(X_CLF, y)
+
+
+# -- 8. a network that cannot fit in memory -------------------------------------
+
+
+def test_training_memory_counts_parameters_state_and_one_batch():
+    from skreg._checks import training_memory
+
+    # layers 5 -> 10 -> 1: 5*10 + 10 + 10*1 + 1 = 71 parameters
+    assert training_memory([5, 10, 1], 8, 2, 200) == 71 * (4 + 2) * 8 + 3 * 200 * 11 * 8
+    assert training_memory([5, 10, 1], 4, 0, 50, lbfgs=True) == (
+        71 * (4 * 4 + 25 * 8) + 3 * 50 * 11 * 4
+    )
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_a_network_larger_than_memory_is_refused_before_allocating(optimizer):
+    import time
+
+    start = time.perf_counter()
+    reg = MLPRegressor(hidden_layer_sizes=(10**9,), optimizer=optimizer)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(1000000000,\) needs about "
+                                         r"[0-9.e+]+ GiB to train .* memory"):
+        reg.fit(X_REG, Y_REG)
+    assert time.perf_counter() - start < 5.0
+    assert not hasattr(reg, "coefs_")
+
+
+def test_the_memory_limit_is_the_physical_memory(monkeypatch):
+    from skreg import _base
+
+    X, y = X_REG[:20], Y_REG[:20]
+    with pytest.warns(ConvergenceWarning):
+        MLPRegressor((50,), max_iter=1).fit(X, y)  # small: trains
+    monkeypatch.setattr(_base, "physical_memory", lambda: 10_000)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(50,\) needs about"):
+        MLPRegressor((50,), max_iter=1).fit(X, y)
+    monkeypatch.setattr(_base, "physical_memory", lambda: None)  # unknown: no limit
+    with pytest.warns(ConvergenceWarning):
+        MLPRegressor((50,), max_iter=1).fit(X, y)
