@@ -556,3 +556,57 @@ def test_the_memory_limit_is_the_physical_memory(monkeypatch):
     monkeypatch.setattr(_base, "physical_memory", lambda: None)  # unknown: no limit
     with pytest.warns(ConvergenceWarning):
         MLPRegressor((50,), max_iter=1).fit(X, y)
+
+
+# -- 9. persisted callables -----------------------------------------------------
+
+
+def small_normal_init(fan_in, fan_out, rng):
+    """A named module-level initializer: skops can find it again."""
+    return rng.normal(0.0, 0.1, size=(fan_in, fan_out))
+
+
+def r2_scoring(est, X, y, sample_weight=None):
+    """A named module-level scorer."""
+    return est.score(X, y, sample_weight=sample_weight)
+
+
+def _name(obj):
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+@quiet
+def test_a_lambda_init_makes_a_skops_file_unloadable_as_documented():
+    sio = pytest.importorskip("skops.io")
+    reg = MLPRegressor((3,), max_iter=2, random_state=0,
+                       init=lambda fan_in, fan_out, rng: rng.normal(0, 0.1, (fan_in, fan_out)))
+    reg.fit(X_REG, Y_REG)
+    data = sio.dumps(reg)  # written ...
+    untrusted = sio.get_untrusted_types(data=data)
+    assert any(name.endswith("<lambda>") for name in untrusted)
+    with pytest.raises(AttributeError, match="<lambda>"):  # ... but not loadable
+        sio.loads(data, trusted=untrusted)
+
+
+@quiet
+def test_named_callables_load_when_trusted_and_only_then():
+    sio = pytest.importorskip("skops.io")
+    reg = MLPRegressor((3,), max_iter=3, random_state=0, init=small_normal_init,
+                       early_stopping=True, scoring=r2_scoring).fit(X_REG, Y_REG)
+    data = sio.dumps(reg)
+    expected = sorted(["skreg._regressor.MLPRegressor", _name(small_normal_init),
+                       _name(r2_scoring)])
+    assert sorted(sio.get_untrusted_types(data=data)) == expected
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+        sio.loads(data, trusted=["skreg._regressor.MLPRegressor"])
+    loaded = sio.loads(data, trusted=expected)
+    assert loaded.init is small_normal_init and loaded.scoring is r2_scoring
+    np.testing.assert_array_equal(loaded.predict(X_REG), reg.predict(X_REG))
+
+
+@quiet
+def test_strings_add_no_type_to_trust():
+    sio = pytest.importorskip("skops.io")
+    reg = MLPRegressor((3,), max_iter=3, random_state=0, init="he_normal",
+                       early_stopping=True, scoring="r2").fit(X_REG, Y_REG)
+    assert sio.get_untrusted_types(data=sio.dumps(reg)) == ["skreg._regressor.MLPRegressor"]
