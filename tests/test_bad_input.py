@@ -610,3 +610,24 @@ def test_strings_add_no_type_to_trust():
     reg = MLPRegressor((3,), max_iter=3, random_state=0, init="he_normal",
                        early_stopping=True, scoring="r2").fit(X_REG, Y_REG)
     assert sio.get_untrusted_types(data=sio.dumps(reg)) == ["skreg._regressor.MLPRegressor"]
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [("Adam(beta_1=5.0)", "beta_1"), ("Momentum(momentum=True)", "momentum"),
+     ("RMSprop(epsilon=0.0)", "epsilon"), ("AdamW(weight_decay=-1.0)", "weight_decay")],
+)
+def test_optimizer_objects_used_directly_check_their_settings(make, name):
+    from skreg import optimizers
+
+    opt = eval(make, vars(optimizers))
+    with pytest.raises(ValueError, match=f"'{name}' parameter of {type(opt).__name__}"):
+        opt.init_state([np.zeros((2, 3))])
+
+
+def test_lbfgs_used_directly_checks_its_settings():
+    from skreg.optimizers import LBFGS
+
+    with pytest.raises(ValueError, match="'max_fun' parameter of LBFGS"):
+        LBFGS(max_fun=0).minimize(lambda x: (float(x @ x), 2 * x), np.ones(2), 5, 1e-6,
+                                  None)
