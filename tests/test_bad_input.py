@@ -7,7 +7,6 @@ size, an unloadable persisted callable) and checks the error, the warning
 or the now-correct result.
 """
 
-import re
 import warnings
 
 import numpy as np
