@@ -15,10 +15,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
-from ._checks import checked_sample_weight, named_input_errors, warn_if_not_finite
+from ._checks import (
+    check_dense_y, check_network_fits_in_memory, checked_sample_weight, named_input_errors,
+    physical_memory, training_memory, warn_if_not_finite, warn_if_nothing_learned,
+)
 from ._compat import HasMethods, Interval, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
-from ._mc_dropout import mc_raw_outputs
+from ._mc_dropout import MAX_MC_SAMPLES, mc_pass_blocks, training_rates
 from ._monitor import EpochMonitor
 from ._settings import fresh_optimizer_state, hidden_sizes, resolve_settings
 from ._split import validation_split
@@ -62,7 +65,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [str, callable],
-        "mc_samples": [Interval(Integral, 2, None, closed="left")],
+        "mc_samples": [Interval(Integral, 2, MAX_MC_SAMPLES, closed="both")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
     }
@@ -152,9 +155,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         """The generator of MC-dropout masks: fixed for a fitted model."""
         return np.random.default_rng([self._seed, 2**32 + self._n_calls])
 
+    def _mc_blocks(self, X):
+        """Per block of rows of X, the raw outputs of ``mc_samples`` passes
+        with the training masks on (see :mod:`skreg._mc_dropout`)."""
+        return mc_pass_blocks(self, X, self._mc_generator)
+
     def _mc_raw_outputs(self, X):
-        """Raw outputs of ``mc_samples`` passes with the training masks on."""
-        return mc_raw_outputs(self, X, self._mc_generator())
+        """Raw outputs of ``mc_samples`` passes over all of X."""
+        return [np.concatenate(rows) for rows in zip(*self._mc_blocks(X))]
 
     # -- fitting ---------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -179,8 +187,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
         """One epoch over the given data; ``early_stopping`` is not used."""
-        if not hasattr(self, "coefs_"):
-            validate_params(self)
+        validate_params(self)  # also after set_params on a fitted model
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     @with_callbacks
@@ -192,7 +199,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         hidden = hidden_sizes(self)
         settings = resolve_settings(self, len(hidden))
         rng = self._next_rng(fresh=first_call)
+        self._mc_rates = training_rates(settings)
         if first_call:
+            self._check_memory([X.shape[1], *hidden, Y.shape[1]], settings, X)
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
         else:
             self._check_continuation(X, Y, hidden, settings)
@@ -216,6 +225,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         # The loops check the loss and the weights after every epoch and
         # report divergence with a ConvergenceWarning; numpy's overflow
         # warnings from inside the computation would only repeat it obscurely.
+        first_epoch = state.n_iter
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if settings.is_stochastic:
                 step = StochasticStep(passes, rng)
@@ -226,6 +236,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 reason = fit_lbfgs(passes, X, Y, sample_weight, monitor, validate)
         monitor.restore_best()
         monitor.end_fit()
+        if reason == "converged" and state.n_iter - first_epoch <= self.n_iter_no_change + 2:
+            with np.errstate(all="ignore"):  # it diverged, if not finite: warned already
+                trained = passes.validation_loss(X, Y, sample_weight)
+            warn_if_nothing_learned(loss, Y, sample_weight, trained)
         self._copy_out(state)
         if reason == "max_iter" and not incremental:
             warnings.warn(
@@ -316,6 +330,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         """Checked X and y, the encoded targets Y (in X's dtype), the strata
         of the validation split and the sample weights."""
         is_classifier = hasattr(self, "_encode_targets_classifier")
+        check_dense_y(y)
         with named_input_errors("X" if is_classifier else "X and y"):
             X, y = validate_data(
                 self,
@@ -333,6 +348,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 raise ValueError(f"y has values too large for X's dtype {X.dtype}.")
             sample_weight = checked_sample_weight(sample_weight, X)
         return X, y, Y, strata, sample_weight
+
+    def _check_memory(self, layer_sizes, settings, X):
+        """Refuse a network too large for this machine's memory before
+        allocating it (see :func:`skreg._checks.training_memory`)."""
+        lbfgs = not settings.is_stochastic
+        n_slots = 2 if settings.slot_names is None else len(settings.slot_names)
+        rows = X.shape[0] if lbfgs else settings.batch_size_for(X.shape[0])
+        needed = training_memory(layer_sizes, X.dtype.itemsize, n_slots, rows, lbfgs)
+        check_network_fits_in_memory(self.hidden_layer_sizes, needed, physical_memory())
 
     def _init_network(self, layer_sizes, settings, rng, dtype):
         """Fresh weights, optimizer state and counters."""

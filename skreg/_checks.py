@@ -1,10 +1,16 @@
-"""Input checks whose messages name the offending input, and the warning
-that keeps predictions from being NaN or infinite in silence."""
+"""Input checks whose messages name the offending input, the warning that
+keeps predictions from being NaN or infinite in silence, and the one that
+keeps a fit that learned nothing from ending in silence."""
 
+import os
 import warnings
 from contextlib import contextmanager
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import check_sample_weight
 
@@ -21,6 +27,69 @@ def named_input_errors(names):
         if "could not convert" in str(exc):
             raise ValueError(f"{names} must hold numbers only; {exc}") from exc
         raise
+
+
+def check_dense_y(y):
+    """A sparse y is refused by name (numpy's own error does not say which
+    input it is about)."""
+    if sp.issparse(y):
+        raise ValueError(
+            f"y must be a dense array; got a sparse {type(y).__name__}. Pass "
+            "y.toarray() (a multilabel indicator matrix too)."
+        )
+
+
+def check_labels(y):
+    """Classification targets, with errors that name ``y``: labels of a
+    supported kind, none missing, all of types that sort together."""
+    if y.dtype.kind == "O":
+        missing = np.flatnonzero([label is None for label in np.ravel(y)])
+        if missing.size:
+            raise ValueError(
+                f"y contains None (in {missing.size} place(s), the first at flat "
+                f"index {missing[0]}): every sample needs a label."
+            )
+    try:
+        check_classification_targets(y)
+    except TypeError as exc:
+        kinds = sorted({type(label).__name__ for label in np.ravel(y)})
+        raise ValueError(
+            f"y has labels of types that cannot be sorted together ({', '.join(kinds)}): "
+            f"{exc}. Use labels of one kind (all strings or all numbers)."
+        ) from exc
+
+
+def physical_memory():
+    """Bytes of physical memory of this machine, or None where unknown."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def training_memory(layer_sizes, itemsize, n_slots, batch_rows, lbfgs=False):
+    """Bytes a fit of a network with ``layer_sizes`` (input and output
+    included) allocates: the parameters, their gradients, the divergence
+    snapshot and best-weights copy, ``n_slots`` optimizer-state arrays per
+    parameter (L-BFGS: scipy's 10 float64 correction pairs and a few float64
+    vectors instead), and the activations, gradients and dropout masks of one
+    mini-batch of ``batch_rows`` rows."""
+    n_params = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    per_param = (4 + n_slots) * itemsize + (25 * 8 if lbfgs else 0)
+    return n_params * per_param + 3 * batch_rows * sum(layer_sizes[1:]) * itemsize
+
+
+def check_network_fits_in_memory(hidden_layer_sizes, needed, limit):
+    """Refuse, naming ``hidden_layer_sizes``, a network whose training needs
+    more than ``limit`` bytes (None: no limit)."""
+    if limit is not None and needed > limit:
+        raise ValueError(
+            f"hidden_layer_sizes={hidden_layer_sizes!r} needs about "
+            f"{needed / 2**30:.3g} GiB to train (weights, gradients, optimizer state "
+            f"and one mini-batch's activations), more than this machine's "
+            f"{limit / 2**30:.3g} GiB of memory. Use smaller hidden layers (or a "
+            "smaller batch_size)."
+        )
 
 
 def checked_sample_weight(sample_weight, X):
@@ -53,3 +122,46 @@ def warn_if_not_finite(predictions):
             RuntimeWarning,
             stacklevel=3,
         )
+
+
+def _constant_raw_output(out_activation, means):
+    """The raw output whose prediction is ``means`` (the best constant model
+    of the canonical-link losses)."""
+    tiny = np.finfo(np.float64).tiny
+    if out_activation == "identity":
+        return means
+    if out_activation == "logistic":
+        means = np.clip(means, 1e-15, 1 - 1e-15)
+        return np.log(means) - np.log1p(-means)
+    return np.log(np.maximum(means, tiny))  # exp and softmax
+
+
+def warn_if_nothing_learned(loss, Y, sample_weight, trained_loss):
+    """Warn when a fit that stopped for a tolerance reason ends with a
+    weighted mean training loss ``trained_loss`` no better than that of
+    predicting the mean of the targets (the class prior, for a classifier):
+    typically an unscaled target or features that make the first steps
+    useless and the relative-improvement tests pass at once."""
+    Y = np.asarray(Y, dtype=np.float64)
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        means = weights @ Y / weights.sum()
+        z = np.broadcast_to(_constant_raw_output(loss.out_activation, means), Y.shape)
+        baseline = float(loss.per_sample(Y, np.array(z)) @ weights / weights.sum())
+    if not (np.isfinite(trained_loss) and np.isfinite(baseline)):
+        return
+    if trained_loss < baseline - 1e-6 * abs(baseline):
+        return
+    what = "the class prior" if loss.name == "log_loss" else "the mean of y"
+    advice = "the features (StandardScaler)" if loss.name == "log_loss" else (
+        "the target (e.g. TransformedTargetRegressor with a StandardScaler) and the "
+        "features"
+    )
+    warnings.warn(
+        f"Training stopped early with a training loss ({trained_loss:.6g}) no better "
+        f"than predicting {what} ({baseline:.6g}). "
+        f"Values of a large scale make the steps useless and the tolerance tests "
+        f"pass at once; scale {advice}. A strong alpha has the same effect.",
+        ConvergenceWarning,
+        stacklevel=4,
+    )

@@ -4,10 +4,10 @@ import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import type_of_target
 
 from ._base import BaseMLP
-from ._checks import warn_if_not_finite
+from ._checks import check_labels, warn_if_not_finite
 from ._settings import is_stochastic
 from ._docstrings import fill_docstring
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
@@ -62,7 +62,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     _encode_targets_classifier = True
 
     def _encode_targets(self, y, first_call, incremental, classes):
-        check_classification_targets(y)
+        check_labels(y)
+        if type_of_target(y) == "multiclass-multioutput":
+            raise ValueError(
+                "Multioutput target data is not supported with label binarization: "
+                f"y has {y.shape[1]} columns of labels (a multiclass-multioutput "
+                f"target); {type(self).__name__} takes one label per row or a "
+                "multilabel indicator matrix of 0/1 columns. Use "
+                "sklearn.multioutput.MultiOutputClassifier for one model per column."
+            )
         if first_call:
             self._multilabel = type_of_target(y) == "multilabel-indicator"
             if self._multilabel:
@@ -161,10 +169,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Probability of each class (of each label, for multilabel targets).
         """
         if mc_dropout:
-            passes = self._mc_raw_outputs(X)
-            warn_if_not_finite(np.concatenate(passes, axis=1))
-            with np.errstate(invalid="ignore"):
-                return np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
+            proba, finite = [], []
+            for passes in self._mc_blocks(X):
+                finite.append(np.isfinite(np.concatenate(passes, axis=1)).all(axis=1))
+                with np.errstate(invalid="ignore"):
+                    proba.append(
+                        np.mean([self._probabilities_from_raw(z) for z in passes], axis=0)
+                    )
+            warn_if_not_finite(np.where(np.concatenate(finite), 0.0, np.nan))
+            return np.concatenate(proba)
         return self._probabilities_from_raw(self._raw_output(X))
 
     def predict_log_proba(self, X):

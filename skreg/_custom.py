@@ -45,11 +45,26 @@ class CustomOptimizerStep:
         steps = self.optimizer.update(
             buffers.layers, grads, optimizer_state, lr, is_weight, return_steps=return_steps
         )
+        if return_steps and (
+            not isinstance(steps, (list, tuple)) or len(steps) != len(buffers.layers)
+        ):
+            raise TypeError(
+                f"optimizer={type(self.optimizer).__name__}(): update(..., "
+                "return_steps=True) must return one step-size array per parameter "
+                f"array ({len(buffers.layers)}), which the proximal steps of l1_ratio "
+                f"> 0 or group_alpha > 0 need; it returned {_describe(steps)}."
+            )
         if self.with_prox:
             for penalty in self.penalties:
                 for W, step in zip(coefs, steps):
                     penalty.prox(W, step)
         return steps[0] if return_steps else None
+
+
+def _describe(value):
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return repr(value) if value is None else f"a {type(value).__name__}"
 
 
 __all__ = ["CustomOptimizerStep"]

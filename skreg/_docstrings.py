@@ -3,6 +3,10 @@
 PARAMETERS = """\
     hidden_layer_sizes : tuple of int, default=(100,)
         Units per hidden layer; ``()`` gives a (regularized) LINEAR_MODEL.
+        A network whose training would need more than the machine's physical
+        memory (weights, gradients, optimizer state and one mini-batch's
+        activations, estimated before anything is allocated) is refused with
+        a ``ValueError``.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
     alpha : float, default=1e-4
@@ -80,7 +84,9 @@ PARAMETERS = """\
         callable.
     mc_samples : int, default=50
         Number of stochastic passes ``T`` for MC-dropout predictions
-        (MC_METHOD).
+        (MC_METHOD), from 2 to 100000. The passes use the dropout,
+        input-dropout and DropConnect rates of the last ``fit`` or
+        ``partial_fit`` call; the parameters are checked again at prediction.
     verbose : int, default=0
         Print one line per epoch when positive.
     warm_start : bool, default=False

@@ -155,7 +155,9 @@ def _compiled_row_keys(X, salts, mixed_salts, keys):
 def row_keys(X, y=None, chunk_rows=None):
     """One uint64 key per row of ``X`` (and of ``y`` when given).
 
-    Dense and sparse representations of the same matrix give the same keys.
+    Dense and sparse representations of the same matrix give the same keys,
+    also for a sparse matrix with duplicate stored entries (whose sums are
+    hashed, on a copy).
     """
     n, d = X.shape
     salts = _column_salts(d)
@@ -163,6 +165,9 @@ def row_keys(X, y=None, chunk_rows=None):
     with np.errstate(over="ignore"):
         if sp.issparse(X):
             X = sp.csr_array(X)
+            if not X.has_canonical_format:
+                X = X.copy()
+                X.sum_duplicates()
             terms = _entry_terms(X.data, salts[X.indices])
             row_of_entry = np.repeat(np.arange(n), np.diff(X.indptr))
             np.add.at(keys, row_of_entry, terms)

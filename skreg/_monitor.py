@@ -6,7 +6,10 @@ Everything it records goes into the :class:`skreg._state.TrainingState`; the
 estimator copies it out at the end of the fit.
 """
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .schedules import LearningRateSchedule
 
@@ -41,6 +44,7 @@ class EpochMonitor:
         # previous fit's best score, whose weights are gone
         self.best_score = -np.inf
         self.kept_best = False
+        self.warned_unscored = False
         state.no_improvement_count = 0
 
     def end_epoch(self, loss, validation_score=None):
@@ -80,11 +84,30 @@ class EpochMonitor:
         else:
             improved = loss < state.best_loss - tol
             state.best_loss = min(state.best_loss, float(loss))
+        if validation_score is not None and np.isnan(score):
+            return self._unscored_epoch()
         state.no_improvement_count = 0 if improved else state.no_improvement_count + 1
         if state.no_improvement_count < self.settings.n_iter_no_change:
             return False
         state.no_improvement_count = 0
         return not self.schedule.on_plateau()
+
+    def _unscored_epoch(self):
+        """A NaN validation score: warn once, and do not count the epoch
+        toward stopping (nor keep its weights as the best)."""
+        if not self.warned_unscored:
+            self.warned_unscored = True
+            warnings.warn(
+                f"The validation score is NaN at epoch {self.state.n_iter}: the "
+                "scoring parameter cannot score the validation set (e.g. 'roc_auc' "
+                "on a validation set with one class, or a scorer returning NaN). "
+                "Epochs without a score do not count toward n_iter_no_change and "
+                "their weights are not kept as the best; choose another scoring, "
+                "or a larger validation_fraction.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return False
 
     def restore_best(self):
         """Put the weights of the best validation epoch back in place."""

@@ -186,11 +186,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         """
         link = self._make_loss().predict
         if return_std:
-            with np.errstate(over="ignore", invalid="ignore"):
-                passes = np.stack([link(z) for z in self._mc_raw_outputs(X)])
-                # float64 sums: the squares of float32 outputs overflow early
-                mean = passes.mean(axis=0, dtype=np.float64).astype(passes.dtype)
-                std = passes.std(axis=0, dtype=np.float64).astype(passes.dtype)
+            means, stds = [], []
+            for block in self._mc_blocks(X):
+                with np.errstate(over="ignore", invalid="ignore"):
+                    passes = np.stack([link(z) for z in block])
+                    # float64 sums: the squares of float32 outputs overflow early
+                    means.append(passes.mean(axis=0, dtype=np.float64).astype(passes.dtype))
+                    stds.append(passes.std(axis=0, dtype=np.float64).astype(passes.dtype))
+            mean, std = np.concatenate(means), np.concatenate(stds)
             warn_if_not_finite(np.hstack([mean.reshape(len(mean), -1), std.reshape(len(std), -1)]))
             return self._shape_output(mean), self._shape_output(std)
         z = self._raw_output(X, warn=False)

@@ -42,11 +42,20 @@ def validation_scorer(scoring):
 
     def score(est, X, y, sample_weight=None):
         try:
-            return scorer(est, X, y, sample_weight=sample_weight)
+            value = scorer(est, X, y, sample_weight=sample_weight)
         except (ValueError, TypeError) as exc:
             raise type(exc)(
                 f"scoring={scoring!r} failed on the validation set: {exc}"
             ) from exc
+        if isinstance(value, (bool, np.bool_)) or not (
+            isinstance(value, Real) or (isinstance(value, np.ndarray) and value.ndim == 0
+                                        and value.dtype.kind in "iuf")
+        ):
+            raise TypeError(
+                f"scoring={scoring!r} must return a number (higher is better); it "
+                f"returned {value!r} of type {type(value).__name__}."
+            )
+        return float(value)
 
     return score
 
@@ -99,6 +108,24 @@ def optimizer_object(est):
         )
     if hasattr(opt, "_parameter_constraints"):
         validate_params(opt)
+    name = type(opt).__name__
+    steps = callable(getattr(opt, "init_state", None)) and callable(getattr(opt, "update", None))
+    stochastic = getattr(opt, "is_stochastic", None)
+    if stochastic is None and not steps:
+        raise TypeError(
+            f"optimizer={name}() has no is_stochastic attribute: set is_stochastic = False "
+            "on an object that minimizes the full-batch objective with minimize() (as "
+            "LBFGS), or give it init_state() and update() to take stochastic steps."
+        )
+    if stochastic is not None and not isinstance(stochastic, (bool, np.bool_)):
+        raise TypeError(f"optimizer={name}().is_stochastic must be True or False; "
+                        f"got {stochastic!r}.")
+    if stochastic and not steps:
+        raise TypeError(f"optimizer={name}() has is_stochastic = True but no "
+                        "init_state() and update() methods to take the steps.")
+    if stochastic is False and not callable(getattr(opt, "minimize", None)):
+        raise TypeError(f"optimizer={name}() has is_stochastic = False but no "
+                        "minimize() method.")
     return opt
 
 
@@ -189,6 +216,12 @@ def _learning_rate(est, optimizer, n_hidden):
     if not takes_steps(optimizer):
         return None  # L-BFGS takes no steps of a set size: nothing to schedule
     if lr == "auto":
+        if not isinstance(getattr(optimizer, "default_learning_rate", None), Real):
+            raise TypeError(
+                f"learning_rate_init='auto' takes the optimizer's default_learning_rate, "
+                f"which optimizer={type(optimizer).__name__}() does not define; pass "
+                "learning_rate_init as a number."
+            )
         lr = optimizer.default_learning_rate
         if n_hidden == 0:
             lr *= 10.0  # a convex linear model takes larger steps safely

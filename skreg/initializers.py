@@ -18,7 +18,13 @@ the symmetry between units. (scikit-learn's MLP also draws its biases from the
 Glorot uniform distribution; skreg does not, whatever ``init`` is.)
 """
 
+from numbers import Real
+
 import numpy as np
+import scipy.sparse as sp
+
+_MODES = {"fan_in", "fan_out", "fan_avg"}
+_DISTRIBUTIONS = {"uniform", "normal"}
 
 
 class VarianceScaling:
@@ -27,7 +33,7 @@ class VarianceScaling:
     Parameters
     ----------
     scale : float
-        Numerator of the variance.
+        Numerator of the variance; positive and finite.
     mode : {"fan_in", "fan_out", "fan_avg"}
         Which fan divides ``scale``; ``"fan_avg"`` uses ``(fan_in + fan_out) / 2``.
     distribution : {"uniform", "normal"}
@@ -42,6 +48,21 @@ class VarianceScaling:
     """
 
     def __init__(self, scale, mode, distribution):
+        if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, Real) or not (
+            0 < scale < np.inf
+        ):
+            raise ValueError(
+                f"VarianceScaling: scale must be a positive finite number; got {scale!r}."
+            )
+        if mode not in _MODES:
+            raise ValueError(
+                f"VarianceScaling: mode must be one of {sorted(_MODES)}; got {mode!r}."
+            )
+        if distribution not in _DISTRIBUTIONS:
+            raise ValueError(
+                f"VarianceScaling: distribution must be one of {sorted(_DISTRIBUTIONS)}; "
+                f"got {distribution!r}."
+            )
         self.scale = scale
         self.mode = mode
         self.distribution = distribution
@@ -84,7 +105,19 @@ def draw_weights(init, fan_in, fan_out, rng, dtype):
     array of shape ``(fan_in, fan_out)`` with finite values.
     """
     draw = INITIALIZERS[init] if isinstance(init, str) else init
-    W = np.asarray(draw(fan_in, fan_out, rng))
+    W = draw(fan_in, fan_out, rng)
+    if sp.issparse(W):
+        raise TypeError(
+            f"init must return a dense array of shape (fan_in, fan_out); got a sparse "
+            f"{type(W).__name__}. Return W.toarray()."
+        )
+    W = np.asarray(W)
+    if W.dtype.kind not in "iuf":
+        raise TypeError(
+            f"init must return an array of real numbers; got dtype {W.dtype} "
+            f"(first value {W.flat[0]!r})." if W.size else
+            f"init must return an array of real numbers; got dtype {W.dtype}."
+        )
     if W.shape != (fan_in, fan_out):
         raise ValueError(
             f"init must return an array of shape (fan_in, fan_out) = "
@@ -92,4 +125,11 @@ def draw_weights(init, fan_in, fan_out, rng, dtype):
         )
     if not np.all(np.isfinite(W)):
         raise ValueError("init returned non-finite weights.")
-    return np.ascontiguousarray(W, dtype=dtype)
+    with np.errstate(over="ignore"):
+        cast = np.ascontiguousarray(W, dtype=dtype)
+    if not np.all(np.isfinite(cast)):
+        raise ValueError(
+            f"init returned weights too large for X's dtype {np.dtype(dtype)} (largest "
+            f"magnitude {float(np.max(np.abs(W))):.3g}); scale them down."
+        )
+    return cast

@@ -18,7 +18,7 @@ from numbers import Integral, Real
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 
-from ._compat import Interval
+from ._compat import Interval, validate_params
 from ._update import run_on_arrays
 from .rules import AdadeltaRule, AdagradRule, AdamRule, MomentumRule, RMSpropRule, SGDRule
 from .transforms import ApplyUpdates, DecoupledDecay
@@ -76,7 +76,13 @@ class Optimizer(BaseEstimator):
         -------
         state : dict
             ``{"t": 0}`` plus one list of zero arrays per name in ``slots``.
+
+        Raises
+        ------
+        ValueError
+            If a setting is invalid (named, with its allowed values).
         """
+        validate_params(self)
         links = self.transforms()
         per_param = [{k: v for link in links for k, v in link.init(p).items()} for p in params]
         state = {"t": 0}
@@ -393,6 +399,7 @@ class LBFGS(BaseEstimator):
         -------
         scipy.optimize.OptimizeResult
         """
+        validate_params(self)
         return minimize(
             objective,
             x0,

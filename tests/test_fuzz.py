@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 from skreg import MLPClassifier, MLPRegressor
-from skreg._settings import optimizer_object
+from skreg._settings import optimizer_object, takes_steps
 from skreg.optimizers import LBFGS, Adam, AdamW, Momentum, RMSprop
 
 FAST = settings(
@@ -63,6 +63,66 @@ def _ones_init(fan_in, fan_out, rng):
     return np.full((fan_in, fan_out), 0.1)
 
 
+def _string_init(fan_in, fan_out, rng):
+    return np.full((fan_in, fan_out), "0.1")
+
+
+def _sparse_init(fan_in, fan_out, rng):
+    return sp.csr_matrix(np.full((fan_in, fan_out), 0.1))
+
+
+def _huge_init(fan_in, fan_out, rng):
+    return np.full((fan_in, fan_out), 1e300)  # overflows float32 X only
+
+
+def _nan_scoring(est, X, y, sample_weight=None):
+    return np.nan
+
+
+def _junk_scoring(est, X, y, sample_weight=None):
+    return "0.5"
+
+
+class _Stepper:
+    """A user's optimizer object: plain SGD, no ``is_stochastic``."""
+
+    default_learning_rate = 0.01
+
+    def init_state(self, params):
+        return {}
+
+    def update(self, params, grads, state, lr, is_weight, return_steps=False):
+        for p, g in zip(params, grads):
+            p -= lr * g
+        return [lr] * len(params) if return_steps else None
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class _NoSteps(_Stepper):
+    """Returns no steps, which a proximal step (l1_ratio > 0) needs."""
+
+    def update(self, params, grads, state, lr, is_weight, return_steps=False):
+        super().update(params, grads, state, lr, is_weight)
+
+
+class _NoDefaultRate(_Stepper):
+    """Needs a numeric learning_rate_init."""
+
+    default_learning_rate = None
+
+
+class _MinimizeOnly:
+    """Neither steps nor ``is_stochastic``."""
+
+    def minimize(self, objective, x0, max_iter, tol, callback):
+        raise AssertionError("never called")
+
+    def __repr__(self):
+        return "_MinimizeOnly()"
+
+
 COMMON_PARAMS = {
     "hidden_layer_sizes": ([(), (3,), (4, 2), 2, [3]], [(0,), (-1,), (2.5,), "ab", (3, 0)]),
     "activation": (["identity", "logistic", "tanh", "relu"], ["softmax", "RELU", 1]),
@@ -74,20 +134,21 @@ COMMON_PARAMS = {
     "noise_std": ([0.0, 0.1, 3.0], [-1.0, np.inf, np.nan]),
     "max_norm": ([None, 0.5, 3.0], [0.0, -1.0, np.inf]),
     "init": (
-        ["glorot_uniform", "he_normal", "lecun_uniform", _ones_init],
-        ["bogus", _bad_init, _nan_init],
+        ["glorot_uniform", "he_normal", "lecun_uniform", _ones_init, _huge_init],
+        ["bogus", _bad_init, _nan_init, _string_init, _sparse_init],
     ),
     "optimizer": (
         ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
          "nadam", "adamw", "lbfgs", Momentum(momentum=0.5), Adam(beta_1=0.5, beta_2=0.9),
-         AdamW(weight_decay=0.5), RMSprop(rho=0.5), LBFGS(max_fun=30)],
+         AdamW(weight_decay=0.5), RMSprop(rho=0.5), LBFGS(max_fun=30), _Stepper(),
+         _NoSteps(), _NoDefaultRate()],
         ["bogus", "Adam", 3, Adam, Adam(beta_1=2.0), Momentum(momentum=1.5),
-         LBFGS(max_fun=0)],
+         LBFGS(max_fun=0), LBFGS(max_fun=True), _MinimizeOnly()],
     ),
     "learning_rate_init": (["auto", 1e-3, 0.1, 10.0], [0.0, -1.0, "fast", np.nan]),
     "learning_rate": (["constant", "invscaling", "adaptive"], ["fast"]),
     "power_t": ([0.0, 0.5], [-1.0]),
-    "batch_size": (["auto", 1, 7, 1000], [0, -3, 2.5, "big"]),
+    "batch_size": (["auto", 1, 7, 1000], [0, -3, 2.5, "big", True]),
     "max_iter": ([1, 2, 3], [0, -1, 1.5]),
     "shuffle": ([True, False], ["yes"]),
     "random_state": ([0, 1, 12345], ["seed", -1]),
@@ -95,16 +156,17 @@ COMMON_PARAMS = {
     "n_iter_no_change": ([1, 2, 5], [0]),
     "early_stopping": ([False, True], ["yes"]),
     "validation_fraction": ([0.1, 0.5, 0.9], [0.0, 1.0, 1.5]),
-    "mc_samples": ([2, 3], [1, 0]),
+    "mc_samples": ([2, 3], [1, 0, 10**12, True]),
     "warm_start": ([False, True], [1.5]),
 }
 CLASSIFIER_PARAMS = {
     **COMMON_PARAMS,
-    "scoring": (["loss", "accuracy", "neg_log_loss"], ["bogus"]),
+    "scoring": (["loss", "accuracy", "neg_log_loss", _nan_scoring, _junk_scoring], ["bogus"]),
 }
 REGRESSOR_PARAMS = {
     **COMMON_PARAMS,
-    "scoring": (["loss", "neg_mean_squared_error", "neg_mean_absolute_error"], ["bogus"]),
+    "scoring": (["loss", "neg_mean_squared_error", "neg_mean_absolute_error", _nan_scoring,
+                 _junk_scoring], ["bogus"]),
     "loss": (["squared_error", "poisson"], ["huber", None]),
 }
 
@@ -199,7 +261,7 @@ def draw_X(draw, n, d, rng, problems):
     dtype = draw(st.sampled_from(["float64", "float32", "int64", "object", "list"]))
     if rarely(draw, 12):
         dtype = "str"
-    layout = draw(st.sampled_from(["dense", "dense", "csr", "csc"]))
+    layout = draw(st.sampled_from(["dense", "dense", "csr", "csc", "csr_duplicates"]))
     magnitude = draw(st.sampled_from(MAGNITUDES))
     X = rng.normal(size=(n, d)) * magnitude
     if n and d and draw(st.booleans()):
@@ -231,11 +293,30 @@ def draw_X(draw, n, d, rng, problems):
         layout = "dense"
     if layout == "csr":
         X = sp.csr_matrix(X)
+    elif layout == "csr_duplicates":
+        X = with_duplicate_entries(X, rng)
     elif layout == "csc":
         X = sp.csc_array(X)
     elif dtype == "list":
         X = X.tolist()
     return X, {"X_dtype": dtype, "layout": layout, "magnitude": magnitude}
+
+
+def with_duplicate_entries(X, rng):
+    """A non-canonical CSR matrix holding ``X``: each stored entry split in two
+    duplicates (unsorted within a row) whose sum is the entry, exactly where
+    the halves add up exactly and otherwise to the nearest float."""
+    X = np.asarray(X)
+    rows, cols = np.nonzero(X)
+    values = X[rows, cols]
+    first = values * rng.choice([0.5, 0.25, 1.0, 0.0], size=values.size)
+    second = values - first
+    order = np.argsort(np.concatenate([rows, rows]), kind="stable")
+    all_rows = np.concatenate([rows, rows])[order]
+    all_cols = np.concatenate([cols, cols])[order]
+    data = np.concatenate([first, second])[order]
+    indptr = np.searchsorted(all_rows, np.arange(X.shape[0] + 1))
+    return sp.csr_matrix((data, all_cols, indptr), shape=X.shape)
 
 
 def draw_sample_weight(draw, n, rng, problems):
@@ -291,7 +372,8 @@ def classifier_cases(draw):
     X, info = draw_X(draw, n, d, rng, problems)
     kind = draw(st.sampled_from(["int", "str", "float", "bool", "multilabel", "column"]))
     if rarely(draw, 10):
-        kind = draw(st.sampled_from(["continuous", "mixed", "nan"]))
+        kind = draw(st.sampled_from(["continuous", "mixed", "nan", "multioutput", "none",
+                                     "sparse"]))
     n_classes = 1 if rarely(draw, 10) else int(rng.integers(2, 5))
     labels = rng.permutation(np.arange(n) % n_classes)
     if kind == "multilabel":
@@ -312,18 +394,38 @@ def classifier_cases(draw):
         y = labels.astype(float)
         if n:
             y[0] = np.nan
+    elif kind == "multioutput" and n >= 3:  # a column of 3 classes, and another
+        y = np.column_stack([np.arange(n) % 3, labels])
+    elif kind == "none":
+        y = np.array(["cat", "dog", "emu", "fox"])[labels].astype(object)
+        if n:
+            y[-1] = None
+    elif kind == "sparse":
+        y = sp.csr_matrix((rng.random((n, 2)) < 0.5).astype(float))
     else:
+        kind = "int" if kind == "multioutput" else kind
         y = labels
     single = y.ravel() if kind == "column" else y
     if kind == "continuous" and n and len(np.unique(y)) > 0:
         problems.add("class")
     if kind in ("mixed", "nan") and n:
         problems.update({"y", "class"})
-    if kind != "multilabel" and kind not in ("continuous", "mixed", "nan"):
+    if kind == "multioutput":
+        problems.add("y")
+    if kind == "none" and n:
+        problems.add("y")
+    if kind == "sparse":
+        problems.add("y")
+    if kind not in ("multilabel", "sparse", "multioutput", "continuous", "mixed", "nan",
+                    "none"):
         if n and len(np.unique(single)) < 2:
             problems.add("class")
     if kind == "multilabel" and n and y.shape[1] < 2:
         problems.add("class")
+    if params.get("init") is _huge_init and info["X_dtype"] == "float32" and (
+        "init" not in invalid
+    ):
+        problems.add("init")
     if n == 0:
         problems.add("n_samples")
     if d == 0:
@@ -359,7 +461,7 @@ def regressor_cases(draw):
     X, info = draw_X(draw, n, d, rng, problems)
     kind = draw(st.sampled_from(["1d", "2d", "column", "constant", "int", "counts", "object"]))
     if rarely(draw, 10):
-        kind = draw(st.sampled_from(["str", "nan", "inf"]))
+        kind = draw(st.sampled_from(["str", "nan", "inf", "sparse"]))
     magnitude = draw(st.sampled_from([1.0, 1e-30, 1e30, 1e6]))
     y = rng.normal(size=n) * magnitude
     if kind == "2d":
@@ -382,7 +484,10 @@ def regressor_cases(draw):
         if n:
             y[0] = np.nan if kind == "nan" else np.inf
             problems.add("y")
-    if params.get("loss") == "poisson" and kind not in ("str", "nan"):
+    elif kind == "sparse":
+        y = sp.csr_matrix(y[:, None])
+        problems.add("y")
+    if params.get("loss") == "poisson" and kind not in ("str", "nan", "sparse"):
         if n and np.any(np.asarray(y, dtype=float) < 0):
             problems.add("y")
     if n == 0:
@@ -390,6 +495,10 @@ def regressor_cases(draw):
     if d == 0:
         problems.add("feature")
     sw, sw_kind = draw_sample_weight(draw, n, rng, problems)
+    if params.get("init") is _huge_init and info["X_dtype"] == "float32" and (
+        "init" not in invalid
+    ):
+        problems.add("init")
     est = MLPRegressor(**params)
     add_rule_problems(params, invalid, problems)
     if params.get("early_stopping") is True and not problems:
@@ -411,7 +520,14 @@ def add_rule_problems(params, invalid, problems):
     n_hidden = 1 if isinstance(hidden, int) else len(hidden)
     if n_hidden == 0 and (value("dropout", 0) or value("max_norm", None) is not None):
         problems.update({"dropout", "max_norm", "hidden_layer_sizes"})
+    if value("scoring", "loss") is _junk_scoring and value("early_stopping", False) is True:
+        problems.add("scoring")
     optimizer = value("optimizer", "adam")
+    if isinstance(optimizer, _NoDefaultRate) and value("learning_rate_init", "auto") == "auto":
+        problems.update({"learning_rate_init", "optimizer"})
+    if (isinstance(optimizer, _NoSteps) and value("l1_ratio", 0) > 0
+            and value("alpha", 1e-4) > 0):
+        problems.add("optimizer")
     if optimizer == "lbfgs" or isinstance(optimizer, LBFGS):
         noisy = {name for name in NOISE_PARAMS if value(name, 0)}
         if value("max_norm", None) is not None:
@@ -526,7 +642,7 @@ def run_case(case):
         )
         fit_diverged = diverged(caught)
         check_predictions(est, case, fit_diverged)
-        if optimizer_object(est).is_stochastic:
+        if takes_steps(optimizer_object(est)):
             est.partial_fit(case.X, case.y, sample_weight=case.sample_weight)
             check_predictions(est, case, fit_diverged or diverged(caught))
         check_warnings(caught, case)
@@ -590,6 +706,23 @@ CHANGES = {
     "new_label": {"class"},  # classifier: a label outside classes_; regressor: 2 outputs
     "label_kind": {"y"},  # classifier: multilabel <-> one label per row
     "classes": {"class"},  # classifier, partial_fit: other classes than the first call
+    # set_params between the calls: checked again by the next call
+    "bad_alpha": {"alpha"},
+    "bad_batch_size": {"batch_size"},
+    "bool_batch_size": {"batch_size"},
+    "bad_dropout": {"dropout"},
+    "bad_input_dropout": {"input_dropout"},
+    "bad_mc_samples": {"mc_samples"},
+    "new_rates": set(),
+}
+SET_PARAMS_CHANGES = {
+    "bad_alpha": {"alpha": -1.0},
+    "bad_batch_size": {"batch_size": 0},
+    "bool_batch_size": {"batch_size": True},
+    "bad_dropout": {"dropout": 1.0},
+    "bad_input_dropout": {"input_dropout": 5.0},
+    "bad_mc_samples": {"mc_samples": 1},
+    "new_rates": {"dropout": 0.4, "input_dropout": 0.1},
 }
 
 
@@ -603,7 +736,7 @@ def incremental_cases(draw):
     multilabel = is_classifier and draw(st.booleans())
     optimizer = draw(st.sampled_from(
         [opt for opt in COMMON_PARAMS["optimizer"][0]
-         if opt != "lbfgs" and not isinstance(opt, LBFGS)]
+         if opt != "lbfgs" and not isinstance(opt, (LBFGS, _NoSteps, _NoDefaultRate))]
     ))
     hidden = draw(st.sampled_from([(4,), (3, 2)]))
     regularizer = draw(st.sampled_from(
@@ -659,6 +792,8 @@ def continue_with_change(est, method, X, y, change, multilabel):
         y = y[:, 0] if multilabel else np.column_stack([y % 2, y // 2])
     elif change == "classes":
         kwargs["classes"] = [0, 1, 2, 3]
+    elif change in SET_PARAMS_CHANGES:
+        est.set_params(**SET_PARAMS_CHANGES[change])
     return X, y, kwargs
 
 
@@ -681,6 +816,13 @@ def run_incremental_case(est, method, X, y, change, multilabel):
         except (ValueError, TypeError) as exc:
             assert problems, f"valid continuation refused: {exc!r} for {description}"
             assert message_names(str(exc), problems), (str(exc), problems, description)
+            if change in SET_PARAMS_CHANGES and est.dropout:
+                # MC predictions check the changed parameters too
+                mc = (lambda: est.predict(X, return_std=True)) if isinstance(
+                    est, MLPRegressor) else (lambda: est.predict_proba(X, mc_dropout=True))
+                with pytest.raises(ValueError) as info:
+                    mc()
+                assert message_names(str(info.value), problems), (str(info.value), problems)
         else:
             assert not problems, f"expected an error about {problems} for {description}"
             case = Case(est, X2, y2, None, set(), set(), description)
@@ -725,3 +867,65 @@ def test_fuzz_classifier_thorough(case):
 @given(case=regressor_cases())
 def test_fuzz_regressor_thorough(case):
     run_case(case)
+
+
+# -- the same matrix stored in different ways ------------------------------------
+
+SMALL = settings(FAST, max_examples=15)
+_DROPOUT_MODELS = {}
+
+
+def _dropout_model(d):
+    """One fitted dropout regressor per number of features (fitted once)."""
+    if d not in _DROPOUT_MODELS:
+        rng = np.random.default_rng(d)
+        X, y = rng.normal(size=(40, d)), rng.normal(size=40)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            _DROPOUT_MODELS[d] = MLPRegressor(
+                (5,), dropout=0.3, input_dropout=0.2, dropconnect=0.1, max_iter=3,
+                mc_samples=4, random_state=0,
+            ).fit(X, y)
+    return _DROPOUT_MODELS[d]
+
+
+@SMALL
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.sampled_from([1, 2, 7, 20]),
+    d=st.sampled_from([1, 3, 6]),
+    magnitude=st.sampled_from([1.0, 1e-30, 1e30]),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_fuzz_sparse_forms_agree(seed, n, d, magnitude, dtype):
+    """Dense, non-canonical CSR (duplicate entries), COO with the duplicates
+    and CSC hold the same matrix: same row keys, same MC-dropout
+    predictions, same early-stopping split."""
+    from skreg._hashing import row_keys
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * magnitude
+    X[rng.random((n, d)) < 0.4] = 0.0
+    dup = with_duplicate_entries(X.astype(dtype), rng)
+    dense = dup.toarray()  # the sums of the duplicates
+    forms = [dup, sp.coo_matrix(dup.tocoo(copy=True)), sp.csc_matrix(dense), dense]
+    keys = row_keys(dense)
+    for form in forms[:2]:  # the ones with duplicates
+        np.testing.assert_array_equal(row_keys(form), keys)
+    model = _dropout_model(d)
+    mean, std = model.predict(dense, return_std=True)
+    for form in forms[:3]:
+        mean_f, std_f = model.predict(form, return_std=True)
+        np.testing.assert_allclose(mean_f, mean, rtol=1e-6 if dtype == np.float32 else 1e-12)
+        np.testing.assert_allclose(std_f, std, rtol=1e-5 if dtype == np.float32 else 1e-9,
+                                   atol=1e-6 if dtype == np.float32 else 1e-12)
+    if n >= 7:
+        y = rng.normal(size=n)
+        est = MLPRegressor((3,), early_stopping=True, validation_fraction=0.3, max_iter=2,
+                           random_state=0)
+        scores = []
+        for form in (dense, dup):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                scores.append(est.fit(form, y).validation_scores_)
+        np.testing.assert_allclose(scores[1], scores[0], rtol=1e-5)
