@@ -62,11 +62,11 @@ class EpochMonitor:
             self.callbacks.end_fit()
 
     def _report(self, loss, score):
+        # scikit-learn's MLP lines, so that logs read the same
         if self.settings.verbose:
-            line = f"Epoch {self.state.n_iter}, loss = {loss:.8f}"
+            print("Iteration %d, loss = %.8f" % (self.state.n_iter, loss))
             if score is not None:
-                line += f", validation score = {score:.8f}"
-            print(line)
+                print("Validation score: %f" % score)
 
     def _record(self, loss, validation_score):
         state, tol = self.state, self.settings.tol

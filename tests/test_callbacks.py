@@ -282,7 +282,7 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == est.n_iter_ == 7
     for k, (line, loss) in enumerate(zip(lines, est.loss_curve_), start=1):
-        match = re.fullmatch(r"Epoch (\d+), loss = ([0-9.e+-]+)", line)
+        match = re.fullmatch(r"Iteration (\d+), loss = ([0-9.e+-]+)", line)
         assert match, line
         assert int(match.group(1)) == k
         assert float(match.group(2)) == pytest.approx(loss, rel=1e-7)
@@ -293,10 +293,10 @@ def test_verbose_with_early_stopping_shows_validation_score(capsys):
                         n_iter_no_change=50, random_state=0)
     est.fit(X_CLF, Y_CLF)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 5
-    scores = [float(line.rsplit("= ", 1)[1]) for line in lines]
-    assert "validation score" in lines[0]
-    assert_allclose(scores, est.validation_scores_, rtol=1e-7)
+    assert len(lines) == 10
+    assert all(line.startswith("Iteration ") for line in lines[::2])
+    scores = [float(line.removeprefix("Validation score: ")) for line in lines[1::2]]
+    assert_allclose(scores, est.validation_scores_, atol=1e-6)
 
 
 def test_verbose_zero_is_silent(capsys):

@@ -1,0 +1,77 @@
+"""Where scikit-learn's MLP has a convention for the same concept, skreg
+follows it: verbose lines, ``n_iter_no_change=np.inf``, the warm-start and
+``partial_fit`` errors, the too-small validation set and single-class
+targets. Messages are compared with scikit-learn's own estimators."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+
+from skreg import MLPClassifier, MLPRegressor
+
+X_REG, Y_REG = make_regression(n_samples=60, n_features=4, noise=1.0, random_state=0)
+X_CLF, Y_CLF = make_classification(
+    n_samples=90, n_features=5, n_informative=3, n_classes=3, random_state=0
+)
+
+ITERATION = re.compile(r"Iteration (\d+), loss = (\d+\.\d{8})")
+VALIDATION = re.compile(r"Validation score: (-?\d+\.\d{6})")
+
+
+def _error_message(fit):
+    with pytest.raises(ValueError) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit()
+    return str(info.value)
+
+
+# -- verbose -------------------------------------------------------------------
+def _printed_lines(est, capsys, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(*args)
+    return capsys.readouterr().out.strip().splitlines()
+
+
+def test_verbose_prints_sklearn_iteration_lines(capsys):
+    common = dict(hidden_layer_sizes=(5,), max_iter=4, tol=0.0, verbose=1, random_state=0)
+    sk_lines = _printed_lines(SkMLPRegressor(**common), capsys, X_REG, Y_REG)
+    lines = _printed_lines(MLPRegressor(**common), capsys, X_REG, Y_REG)
+    assert all(ITERATION.fullmatch(line) for line in sk_lines), sk_lines
+    assert len(lines) == len(sk_lines) == 4
+    est = MLPRegressor(**common)
+    lines = _printed_lines(est, capsys, X_REG, Y_REG)
+    for k, line in enumerate(lines):
+        match = ITERATION.fullmatch(line)
+        assert match, line
+        assert int(match.group(1)) == k + 1
+        assert float(match.group(2)) == pytest.approx(est.loss_curve_[k], abs=1e-8)
+
+
+def test_verbose_with_early_stopping_prints_sklearn_validation_lines(capsys):
+    common = dict(hidden_layer_sizes=(5,), max_iter=3, tol=0.0, verbose=1,
+                  early_stopping=True, n_iter_no_change=50, random_state=0)
+    sk_lines = _printed_lines(SkMLPClassifier(**common), capsys, X_CLF, Y_CLF)
+    est = MLPClassifier(**common)
+    lines = _printed_lines(est, capsys, X_CLF, Y_CLF)
+    # scikit-learn's pattern: an iteration line, then a validation line
+    for printed in (sk_lines, lines):
+        assert len(printed) == 6
+        assert all(ITERATION.fullmatch(line) for line in printed[::2]), printed
+        assert all(VALIDATION.fullmatch(line) for line in printed[1::2]), printed
+    scores = [float(VALIDATION.fullmatch(line).group(1)) for line in lines[1::2]]
+    assert_allclose(scores, est.validation_scores_, atol=1e-6)
+
+
+def test_verbose_lbfgs_prints_iteration_lines(capsys):
+    est = MLPRegressor((5,), optimizer="lbfgs", max_iter=3, tol=0.0, verbose=1,
+                       random_state=0)
+    lines = _printed_lines(est, capsys, X_REG, Y_REG)
+    assert [int(ITERATION.fullmatch(line).group(1)) for line in lines] == [1, 2, 3]
