@@ -19,7 +19,7 @@ from ._checks import (
     check_dense_y, check_network_fits_in_memory, checked_sample_weight, named_input_errors,
     physical_memory, training_memory, warn_if_not_finite, warn_if_nothing_learned,
 )
-from ._compat import HasMethods, Interval, StrOptions, validate_data, validate_params
+from ._compat import HasMethods, Interval, Options, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
 from ._mc_dropout import MAX_MC_SAMPLES, mc_pass_blocks, training_rates
 from ._monitor import EpochMonitor
@@ -61,7 +61,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state", np.random.Generator],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [str, callable],

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     HasMethods,
     Interval,
     InvalidParameterError,
+    Options,
     StrOptions,
     make_constraint,
     validate_parameter_constraints,
@@ -48,6 +49,7 @@ def validate_params(obj):
 __all__ = [
     "HasMethods",
     "Interval",
+    "Options",
     "StrOptions",
     "check_sample_weight",
     "safe_indexing",

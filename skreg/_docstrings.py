@@ -69,9 +69,10 @@ PARAMETERS = """\
         validation split and all training noise.
     tol : float, default=1e-4
         Minimum improvement of the monitored quantity.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Epochs without an improvement of ``tol`` before stopping (or, with
         ``learning_rate="adaptive"``, before dividing the rate by 5).
+        ``np.inf`` trains until ``max_iter``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified, identical
         rows kept together), stop when the validation score stalls, and

@@ -156,7 +156,7 @@ class Settings:
     max_iter: int
     shuffle: bool
     tol: float
-    n_iter_no_change: int
+    n_iter_no_change: float  # an int, or np.inf for no patience limit
     early_stopping: bool
     validation_fraction: float
     verbose: int

@@ -75,3 +75,38 @@ def test_verbose_lbfgs_prints_iteration_lines(capsys):
                        random_state=0)
     lines = _printed_lines(est, capsys, X_REG, Y_REG)
     assert [int(ITERATION.fullmatch(line).group(1)) for line in lines] == [1, 2, 3]
+
+
+# -- n_iter_no_change=np.inf ------------------------------------------------------
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_n_iter_no_change_inf_trains_until_max_iter(early_stopping):
+    # tol=1e9: no epoch counts as an improvement, so any finite patience stops early
+    common = dict(hidden_layer_sizes=(5,), max_iter=15, tol=1e9,
+                  early_stopping=early_stopping, random_state=0)
+    finite = MLPRegressor(**common, n_iter_no_change=3).fit(X_REG, Y_REG)
+    assert finite.n_iter_ < 15
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        endless = MLPRegressor(**common, n_iter_no_change=np.inf).fit(X_REG, Y_REG)
+    assert endless.n_iter_ == len(endless.loss_curve_) == 15
+    # scikit-learn accepts it too, with the same meaning
+    with pytest.warns(ConvergenceWarning):
+        sk = SkMLPRegressor(**common, n_iter_no_change=np.inf).fit(X_REG, Y_REG)
+    assert sk.n_iter_ == 15
+
+
+def test_n_iter_no_change_inf_never_lowers_an_adaptive_rate():
+    common = dict(hidden_layer_sizes=(5,), optimizer="sgd", learning_rate="adaptive",
+                  learning_rate_init=0.01, max_iter=12, tol=1e9, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lowered = MLPRegressor(**common, n_iter_no_change=2).fit(X_REG, Y_REG)
+        constant = MLPRegressor(**common, n_iter_no_change=np.inf).fit(X_REG, Y_REG)
+    assert lowered._learning_rate < 0.01
+    assert constant.n_iter_ == 12
+    assert constant._learning_rate == 0.01
+
+
+@pytest.mark.parametrize("value", [0, 2.5, -np.inf, "inf"])
+def test_n_iter_no_change_other_values_are_refused(value):
+    with pytest.raises(ValueError, match="n_iter_no_change"):
+        MLPRegressor(n_iter_no_change=value).fit(X_REG, Y_REG)
