@@ -90,6 +90,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         elif self._multilabel != (type_of_target(y) == "multilabel-indicator"):
             kind = "a multilabel indicator matrix" if self._multilabel else "one label per row"
             raise ValueError(f"y must be {kind}, as in the first fit of this model.")
+        elif self.warm_start and not incremental:
+            self._check_warm_start_classes(y)
         elif classes is not None and not self._multilabel and not np.array_equal(
             np.unique(classes), self.classes_
         ):
@@ -112,6 +114,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Y = np.zeros((y.shape[0], len(self.classes_)))
         Y[np.arange(y.shape[0]), index] = 1.0
         return Y, index
+
+    def _check_warm_start_classes(self, y):
+        """A warm-started fit continues the fitted output layer: y must
+        have the classes (the labels) of the previous fit, all of them."""
+        present = np.arange(y.shape[1]) if self._multilabel else np.unique(y)
+        if not np.array_equal(present, self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                f"{present}"
+            )
 
     def _make_loss(self):
         if self._multilabel or len(self.classes_) == 2:

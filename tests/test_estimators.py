@@ -333,5 +333,5 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         MLPRegressor(max_iter=4, verbose=1, random_state=0).fit(X, y)
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch")]
-    assert len(lines) == 4 and lines[0].startswith("Epoch 1, loss = ")
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Iteration")]
+    assert len(lines) == 4 and lines[0].startswith("Iteration 1, loss = ")

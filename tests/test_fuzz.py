@@ -811,6 +811,9 @@ def run_incremental_case(est, method, X, y, change, multilabel):
             problems = {"X", "y"}  # one more label column: another output shape
         if change == "new_label" and isinstance(est, MLPRegressor):
             problems = {"X", "y"}
+        if (change == "one_row" and method == "fit" and isinstance(est, MLPClassifier)
+                and not multilabel):
+            problems = {"class"}  # a warm-started fit needs all the fitted classes
         try:
             getattr(est, method)(X2, y2, **kwargs)
         except (ValueError, TypeError) as exc:

@@ -110,3 +110,49 @@ def test_n_iter_no_change_inf_never_lowers_an_adaptive_rate():
 def test_n_iter_no_change_other_values_are_refused(value):
     with pytest.raises(ValueError, match="n_iter_no_change"):
         MLPRegressor(n_iter_no_change=value).fit(X_REG, Y_REG)
+
+
+# -- warm_start with other classes ---------------------------------------------------
+@pytest.mark.parametrize("keep", [[0, 1], [0, 1, 2, 3]])
+def test_warm_start_with_other_classes_raises_sklearn_message(keep):
+    y = Y_CLF.copy()
+    y[:5] = 3 if 3 in keep else y[:5]
+    rows = np.isin(y, keep)
+    params = dict(hidden_layer_sizes=(4,), max_iter=3, warm_start=True, random_state=0)
+    messages = []
+    for cls in (SkMLPClassifier, MLPClassifier):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = cls(**params).fit(X_CLF, Y_CLF)
+        messages.append(_error_message(lambda: est.fit(X_CLF[rows], y[rows])))
+    assert messages[1] == messages[0]
+    assert messages[1].startswith("warm_start can only be used where `y` has the same classes")
+    assert f"Previously got [0 1 2], `y` has {np.unique(y[rows])}" in messages[1]
+
+
+def test_warm_start_with_other_labels_raises_for_multilabel():
+    Y = np.column_stack([Y_CLF == 0, Y_CLF == 1, Y_CLF == 2]).astype(int)
+    est = MLPClassifier((4,), max_iter=3, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X_CLF, Y)
+        sk = SkMLPClassifier((4,), max_iter=3, warm_start=True, random_state=0).fit(X_CLF, Y)
+    expected = _error_message(lambda: sk.fit(X_CLF, Y[:, :2]))
+    assert _error_message(lambda: est.fit(X_CLF, Y[:, :2])) == expected
+
+
+def test_warm_start_with_the_same_classes_continues():
+    est = MLPClassifier((4,), max_iter=3, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X_CLF, Y_CLF).fit(X_CLF[::-1], Y_CLF[::-1])
+    assert est.n_iter_ == 6
+
+
+def test_partial_fit_batches_may_hold_a_subset_of_the_classes():
+    # unlike fit with warm_start, a partial_fit batch need not hold every class
+    est = MLPClassifier((4,), warm_start=True, random_state=0)
+    est.partial_fit(X_CLF, Y_CLF, classes=[0, 1, 2])
+    est.partial_fit(X_CLF[Y_CLF < 2], Y_CLF[Y_CLF < 2])
+    assert_array_equal(est.classes_, [0, 1, 2])
+    assert est.n_iter_ == 2
