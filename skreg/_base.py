@@ -189,8 +189,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
-        """One epoch over the given data; ``early_stopping`` is not used."""
+        """One epoch over the given data, all of it used for training."""
         validate_params(self)  # also after set_params on a fitted model
+        if self.early_stopping:
+            # one epoch on the caller's batch has no validation set to stop on
+            raise ValueError("partial_fit does not support early_stopping=True")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     @with_callbacks

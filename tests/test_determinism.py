@@ -177,6 +177,7 @@ def test_global_numpy_generator_is_never_touched(Est, random_state):
               random_state=random_state)
     quiet_fit(est, X, y)
     extra = {"classes": np.unique(y)} if Est is MLPClassifier else {}
+    est.set_params(early_stopping=False)  # partial_fit does not support it
     quiet_fit(est, X, y, method="partial_fit", **extra)
     est.predict(X)
     est.score(X, y)

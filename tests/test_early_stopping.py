@@ -121,7 +121,9 @@ def test_warm_start_starts_a_fresh_patience_count(noisy_regression):
     assert reg.best_loss_ is None
 
 
-def test_partial_fit_ignores_early_stopping():
+def test_partial_fit_refuses_early_stopping():
     X, y = make_regression(n_samples=50, n_features=3, random_state=0)
-    reg = MLPRegressor(early_stopping=True, random_state=0).partial_fit(X, y)
-    assert reg.n_iter_ == 1 and reg.t_ == 50
+    reg = MLPRegressor(early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        reg.partial_fit(X, y)
+    assert not hasattr(reg, "coefs_")

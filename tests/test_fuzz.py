@@ -643,6 +643,10 @@ def run_case(case):
         fit_diverged = diverged(caught)
         check_predictions(est, case, fit_diverged)
         if takes_steps(optimizer_object(est)):
+            if est.early_stopping:
+                with pytest.raises(ValueError, match="partial_fit does not support"):
+                    est.partial_fit(case.X, case.y, sample_weight=case.sample_weight)
+                est.set_params(early_stopping=False)
             est.partial_fit(case.X, case.y, sample_weight=case.sample_weight)
             check_predictions(est, case, fit_diverged or diverged(caught))
         check_warnings(caught, case)

@@ -156,3 +156,23 @@ def test_partial_fit_batches_may_hold_a_subset_of_the_classes():
     est.partial_fit(X_CLF[Y_CLF < 2], Y_CLF[Y_CLF < 2])
     assert_array_equal(est.classes_, [0, 1, 2])
     assert est.n_iter_ == 2
+
+
+# -- partial_fit with early_stopping ---------------------------------------------------
+@pytest.mark.parametrize("Est, SkEst, X, y, kwargs", [
+    (MLPRegressor, SkMLPRegressor, X_REG, Y_REG, {}),
+    (MLPClassifier, SkMLPClassifier, X_CLF, Y_CLF, {"classes": [0, 1, 2]}),
+])
+def test_partial_fit_with_early_stopping_raises_sklearn_message(Est, SkEst, X, y, kwargs):
+    expected = _error_message(lambda: SkEst(early_stopping=True).partial_fit(X, y, **kwargs))
+    assert expected == "partial_fit does not support early_stopping=True"
+    assert _error_message(lambda: Est(early_stopping=True).partial_fit(X, y, **kwargs)) == expected
+    # also on a model fitted with early stopping, before the call changes anything
+    est = Est((4,), early_stopping=True, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    n_iter, coefs = est.n_iter_, [W.copy() for W in est.coefs_]
+    assert _error_message(lambda: est.partial_fit(X, y)) == expected
+    assert est.n_iter_ == n_iter
+    assert_array_equal(est.coefs_[0], coefs[0])

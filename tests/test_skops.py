@@ -84,6 +84,8 @@ def test_classifier_loads_trusting_only_its_class(optimizer):
             est.predict_proba(X_CLF, mc_dropout=True),
         )
         # training continues exactly as it would have without the round trip
+        est.set_params(early_stopping=False)
+        loaded.set_params(early_stopping=False)
         for _ in range(2):
             est.partial_fit(X_CLF, Y_CLF)
             loaded.partial_fit(X_CLF, Y_CLF)
