@@ -1,5 +1,8 @@
-"""scikit-learn's estimator checks, with no expected failures, on the default
-configuration and on configurations that switch each feature on."""
+"""scikit-learn's estimator checks on the default configuration and on
+configurations that switch each feature on. The only expected failures are
+the checks that call ``partial_fit`` on an estimator with
+``early_stopping=True``, which refuses it with scikit-learn's ValueError, as
+scikit-learn's MLP does."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -10,7 +13,9 @@ from skreg.optimizers import OPTIMIZERS
 CONFIGURATIONS = [
     # the foundation
     {},
-    {"early_stopping": True},
+    # scikit-learn's checks fit data sets of 10 rows: a validation_fraction
+    # of 0.3 keeps two of them for validation (0.1 would be refused as too small)
+    {"early_stopping": True, "validation_fraction": 0.3},
     {"optimizer": "sgd"},
     {"hidden_layer_sizes": ()},
     {"alpha": 0.0},
@@ -18,7 +23,7 @@ CONFIGURATIONS = [
     {"dropout": 0.3, "alpha": 1e-2, "l1_ratio": 0.5},
     {"dropconnect": 0.2, "noise_std": 0.05},
     {"max_norm": 3.0, "input_dropout": 0.2},
-    {"early_stopping": True, "scoring": "r2_or_accuracy"},
+    {"early_stopping": True, "validation_fraction": 0.3, "scoring": "r2_or_accuracy"},
     # one configuration per optimizer (sgd and adam are covered above)
     *({"optimizer": name} for name in sorted(OPTIMIZERS) if name not in ("sgd", "adam")),
 ]
@@ -52,6 +57,21 @@ ESTIMATORS += [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+CALL_PARTIAL_FIT = (
+    "check_estimators_partial_fit_n_features",
+    "check_fit_score_takes_y",
+    "check_n_features_in_after_fitting",
+)
+
+
+def _expected_failures(estimator):
+    if not estimator.early_stopping:
+        return {}
+    reason = "partial_fit does not support early_stopping=True (as in scikit-learn's MLP)"
+    return dict.fromkeys(CALL_PARTIAL_FIT, reason)
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures,
+                         xfail_strict=True)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -20,6 +20,7 @@ run is small enough for CI; ``-m slow`` runs the thorough one (2000 examples
 per test).
 """
 
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -348,18 +349,20 @@ def positive_weight_rows(sw, n):
     return np.ones(n, bool) if sw is None or len(sw) != n else np.asarray(sw) > 0
 
 
-def early_stopping_impossible(X, y_rows, strata, sw):
-    """The validation split needs, in some stratum, two distinct rows of
-    positive weight (see ``skreg._split``)."""
+def early_stopping_impossible(X, y_rows, strata, sw, validation_fraction=0.1):
+    """The validation split needs two distinct rows of positive weight in
+    validation: ``ceil(validation_fraction * m) >= 2`` for the ``m`` distinct
+    such rows, and two of them to spare once each stratum keeps one in
+    training (see ``skreg._split``)."""
     X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
     n = X.shape[0]
     keep = positive_weight_rows(sw, n)
     rows = np.hstack([X, np.asarray(y_rows, float).reshape(n, -1)])[keep]
     strata = np.asarray(strata)[keep]
-    for s in np.unique(strata):
-        if len(np.unique(rows[strata == s] + 0.0, axis=0)) >= 2:
-            return False
-    return True
+    distinct = [len(np.unique(rows[strata == s] + 0.0, axis=0)) for s in np.unique(strata)]
+    if math.ceil(validation_fraction * sum(distinct)) < 2:
+        return True
+    return sum(m - 1 for m in distinct) < 2
 
 
 @st.composite
@@ -440,7 +443,8 @@ def classifier_cases(draw):
             else np.unique(single.astype(str), return_inverse=True)[1]
         )
         if early_stopping_impossible(X, np.unique(single.astype(str), return_inverse=True)[1]
-                                     if kind != "multilabel" else y, strata, sw):
+                                     if kind != "multilabel" else y, strata, sw,
+                                     params.get("validation_fraction", 0.1)):
             problems.add("early_stopping")
     maybe = set()
     if params.get("early_stopping") is True and params.get("scoring") == "neg_log_loss":
@@ -502,7 +506,8 @@ def regressor_cases(draw):
     est = MLPRegressor(**params)
     add_rule_problems(params, invalid, problems)
     if params.get("early_stopping") is True and not problems:
-        if early_stopping_impossible(X, y, np.zeros(n), sw):
+        if early_stopping_impossible(X, y, np.zeros(n), sw,
+                                     params.get("validation_fraction", 0.1)):
             problems.add("early_stopping")
     info.update(y_kind=kind, y_magnitude=magnitude, n=n, d=d, sample_weight=sw_kind,
                 params=params)

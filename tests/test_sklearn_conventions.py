@@ -176,3 +176,63 @@ def test_partial_fit_with_early_stopping_raises_sklearn_message(Est, SkEst, X, y
     assert _error_message(lambda: est.partial_fit(X, y)) == expected
     assert est.n_iter_ == n_iter
     assert_array_equal(est.coefs_[0], coefs[0])
+
+
+# -- a validation set too small to score ---------------------------------------------------
+TOO_SMALL = "The validation set is too small. Increase 'validation_fraction' or the size"
+
+
+@pytest.mark.parametrize("n", [2, 10])
+def test_too_small_validation_set_raises_sklearn_message(n):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(n, 3)), rng.normal(size=n)
+    # scikit-learn's rule: ceil(0.1 * n) validation rows, at least 2
+    expected = _error_message(lambda: SkMLPRegressor(early_stopping=True).fit(X, y))
+    assert expected.startswith(TOO_SMALL)
+    message = _error_message(lambda: MLPRegressor(early_stopping=True).fit(X, y))
+    assert message.startswith(expected)
+    assert "validation_fraction=0.1" in message and f"n_samples={n}" in message
+
+
+def test_validation_set_of_two_rows_is_enough():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(11, 3)), rng.normal(size=11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        SkMLPRegressor(early_stopping=True, max_iter=3).fit(X, y)  # ceil(1.1) = 2 rows
+        est = MLPRegressor(early_stopping=True, max_iter=3, random_state=0).fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_ == 3
+
+
+def test_identical_rows_count_once_toward_the_validation_set():
+    # 30 rows but only 5 distinct ones: 10% of 5 is below two distinct rows
+    rng = np.random.default_rng(0)
+    X, y = np.repeat(rng.normal(size=(5, 3)), 6, axis=0), np.repeat(rng.normal(size=5), 6)
+    message = _error_message(lambda: MLPRegressor(early_stopping=True).fit(X, y))
+    assert message.startswith(TOO_SMALL) and "5 distinct samples" in message
+    # a larger fraction sets two of them aside
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPRegressor(early_stopping=True, validation_fraction=0.4, max_iter=2).fit(X, y)
+
+
+def test_classes_that_keep_every_sample_in_training_leave_too_few_to_validate():
+    # four distinct rows, one per class: each class keeps its row in training
+    X = np.arange(8.0).reshape(4, 2)
+    message = _error_message(
+        lambda: MLPClassifier(early_stopping=True, validation_fraction=0.5).fit(X, [0, 1, 2, 3])
+    )
+    assert message.startswith(TOO_SMALL) and "of each class" in message
+
+
+def test_heavy_weights_still_give_two_validation_rows():
+    """A heavy row first in the random order can take the whole validation
+    share's weight; the split then adds the next rows up to two."""
+    from skreg._split import validation_split
+
+    keys = np.arange(1, 41, dtype=np.uint64)
+    for seed in range(20):
+        weights = np.ones(40)
+        weights[seed] = 1e3
+        train, val = validation_split(keys, weights, 0.1, np.random.default_rng(seed))
+        assert len(val) >= 2 and len(train) + len(val) == 40
