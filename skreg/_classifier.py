@@ -40,6 +40,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     sklearn.linear_model.LogisticRegression : The linear model that
         ``hidden_layer_sizes=()`` fits (with ``l1_ratio`` for its elastic net).
 
+    Notes
+    -----
+    As scikit-learn's MLP does, a ``y`` with a single class is accepted:
+    ``classes_`` holds that class, ``predict`` returns it, and
+    ``predict_proba`` returns a column of ones (one column per class in
+    ``classes_``).
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -80,13 +87,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     raise ValueError(
                         "classes must be passed on the first call to partial_fit."
                     )
-                labels = np.unique(y) if classes is None else np.unique(classes)
-                if len(labels) < 2:
-                    raise ValueError(
-                        f"{type(self).__name__} needs at least 2 classes in y; got "
-                        f"1 class: {labels.tolist()}."
-                    )
-                self.classes_ = labels
+                self.classes_ = np.unique(y) if classes is None else np.unique(classes)
         elif self._multilabel != (type_of_target(y) == "multilabel-indicator"):
             kind = "a multilabel indicator matrix" if self._multilabel else "one label per row"
             raise ValueError(f"y must be {kind}, as in the first fit of this model.")
@@ -109,6 +110,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 f"{unseen.tolist()}."
             )
         index = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 1:
+            # the one logistic unit learns that the only class is certain
+            return np.ones((y.shape[0], 1)), index
         if len(self.classes_) == 2:
             return index[:, None].astype(np.float64), index
         Y = np.zeros((y.shape[0], len(self.classes_)))
@@ -127,7 +131,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             )
 
     def _make_loss(self):
-        if self._multilabel or len(self.classes_) == 2:
+        if self._multilabel or len(self.classes_) <= 2:
             return LogisticCrossEntropy()
         return SoftmaxCrossEntropy()
 
@@ -159,6 +163,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             # a label's probability is reported below 1 even where the
             # logistic function rounds to 1.0 in floating point
             return np.minimum(expit(z), np.nextafter(1.0, 0.0, dtype=z.dtype))
+        if len(self.classes_) == 1:
+            return np.ones_like(z)
         if len(self.classes_) == 2:
             return np.hstack([expit(-z), expit(z)])
         return softmax(z, axis=1)
@@ -209,6 +215,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         z = self._raw_output(X)
         if self._multilabel:
             return log_expit(z)
+        if len(self.classes_) == 1:
+            return np.zeros_like(z)
         if len(self.classes_) == 2:
             return np.hstack([log_expit(-z), log_expit(z)])
         return log_softmax(z, axis=1)
@@ -228,6 +236,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         z = self._raw_output(X)
         if self._multilabel:
             return (z > 0).astype(int)
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, z.shape[0])
         if len(self.classes_) == 2:
             return self.classes_[(z[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(z, axis=1)]

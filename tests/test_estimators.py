@@ -228,12 +228,6 @@ def test_pipeline_and_grid_search_over_alpha():
     assert search.best_params_["mlpregressor__alpha"] != 100.0
 
 
-def test_classifier_needs_two_classes():
-    X = np.random.default_rng(0).normal(size=(10, 2))
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        MLPClassifier().fit(X, np.zeros(10))
-
-
 def test_classifier_refuses_continuous_targets():
     X = np.random.default_rng(0).normal(size=(10, 2))
     with pytest.raises(ValueError, match="Unknown label type"):

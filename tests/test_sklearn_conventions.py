@@ -236,3 +236,35 @@ def test_heavy_weights_still_give_two_validation_rows():
         weights[seed] = 1e3
         train, val = validation_split(keys, weights, 0.1, np.random.default_rng(seed))
         assert len(val) >= 2 and len(train) + len(val) == 40
+
+
+# -- a single class ------------------------------------------------------------------------
+@pytest.mark.parametrize("label", [1, "spam"])
+def test_single_class_is_fitted_and_predicted_as_sklearn_does(label):
+    y = np.full(len(X_CLF), label, dtype=object if isinstance(label, str) else int)
+    common = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = SkMLPClassifier(**common).fit(X_CLF, y)
+        est = MLPClassifier(**common).fit(X_CLF, y)
+    assert_array_equal(est.classes_, sk.classes_)
+    assert_array_equal(est.predict(X_CLF[:7]), sk.predict(X_CLF[:7]))
+    assert est.score(X_CLF, y) == 1.0
+    # one column per class in classes_ (scikit-learn returns two here)
+    assert_array_equal(est.predict_proba(X_CLF[:7]), np.ones((7, 1)))
+    assert_array_equal(est.predict_log_proba(X_CLF[:7]), np.zeros((7, 1)))
+    assert est.n_iter_ >= 1 and len(est.loss_curve_) == est.n_iter_
+
+
+def test_single_class_with_early_stopping_partial_fit_and_mc_dropout():
+    y = np.zeros(len(X_CLF), dtype=int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        es = MLPClassifier((4,), early_stopping=True, max_iter=5, random_state=0).fit(X_CLF, y)
+    assert len(es.validation_scores_) == es.n_iter_
+    est = MLPClassifier((4,), dropout=0.3, random_state=0).partial_fit(X_CLF, y, classes=[0])
+    assert_array_equal(est.predict(X_CLF), y)
+    assert_array_equal(est.predict_proba(X_CLF, mc_dropout=True), np.ones((len(y), 1)))
+    # a later batch with another class is refused, naming the classes
+    with pytest.raises(ValueError, match="classes_"):
+        est.partial_fit(X_CLF[:3], [0, 1, 0])
