@@ -352,8 +352,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             Y = Y.astype(X.dtype, copy=False)
             if not np.isfinite(Y).all():
                 raise ValueError(f"y has values too large for X's dtype {X.dtype}.")
+            sample_weight = self._weighted_by_class(sample_weight, X, y, strata, incremental)
             sample_weight = checked_sample_weight(sample_weight, X)
         return X, y, Y, strata, sample_weight
+
+    def _weighted_by_class(self, sample_weight, X, y, strata, incremental):
+        """The sample weights times the class weights (classifiers)."""
+        return sample_weight
 
     def _check_memory(self, layer_sizes, settings, X):
         """Refuse a network too large for this machine's memory before

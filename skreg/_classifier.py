@@ -3,11 +3,13 @@
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 
 from ._base import BaseMLP
 from ._checks import check_labels, warn_if_not_finite
+from ._compat import StrOptions, check_sample_weight
 from ._settings import is_stochastic
 from ._docstrings import fill_docstring
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
@@ -25,7 +27,24 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     Parameters
     ----------
-{parameters}    Attributes
+{parameters}    class_weight : dict, list of dict, "balanced" or None, default=None
+        Weights of the classes, multiplying ``sample_weight`` (as in
+        :class:`~sklearn.linear_model.LogisticRegression`): a dict
+        ``{class_label: weight}`` (classes left out weigh 1), or
+        ``"balanced"``, which weighs each class by
+        ``n_samples / (n_classes * np.bincount(y))``, computed from the ``y``
+        given to ``fit``. The weighted rows are weighted in the validation
+        loss of early stopping too. For multilabel indicator targets a sample
+        has one weight for all its labels: ``"balanced"`` or a list of one
+        dict ``{0: weight, 1: weight}`` per label gives it the product over
+        the labels of the weight of its 0/1 value, as
+        :func:`~sklearn.utils.class_weight.compute_sample_weight` does.
+        ``partial_fit`` takes a dict (or list) but not ``"balanced"``, whose
+        weights one batch cannot estimate; compute them once with
+        :func:`~sklearn.utils.class_weight.compute_class_weight` and pass the
+        dict.
+
+    Attributes
     ----------
     classes_ : ndarray
         Class labels.
@@ -67,6 +86,74 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     )
 
     _encode_targets_classifier = True
+
+    _parameter_constraints = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        alpha=1e-4,
+        l1_ratio=0.0,
+        group_alpha=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        dropconnect=0.0,
+        noise_std=0.0,
+        max_norm=None,
+        init="glorot_uniform",
+        optimizer="adam",
+        learning_rate_init="auto",
+        learning_rate="constant",
+        power_t=0.5,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        scoring="loss",
+        mc_samples=50,
+        verbose=0,
+        warm_start=False,
+        class_weight=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            group_alpha=group_alpha,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            dropconnect=dropconnect,
+            noise_std=noise_std,
+            max_norm=max_norm,
+            init=init,
+            optimizer=optimizer,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            power_t=power_t,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            scoring=scoring,
+            mc_samples=mc_samples,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.class_weight = class_weight
 
     def _encode_targets(self, y, first_call, incremental, classes):
         check_labels(y)
@@ -130,6 +217,30 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 f"{present}"
             )
 
+    def _weighted_by_class(self, sample_weight, X, y, strata, incremental):
+        """``sample_weight`` times the weight of each sample's class (the
+        product over the labels for multilabel targets)."""
+        if self.class_weight is None:
+            return sample_weight
+        if self._multilabel:
+            weights = compute_sample_weight(self.class_weight, np.asarray(y, dtype=int))
+        else:
+            if isinstance(self.class_weight, list):
+                raise ValueError(
+                    "class_weight as a list of dicts (one per label) is for multilabel "
+                    "indicator targets; for one label per row pass a dict "
+                    "{class_label: weight} or 'balanced'."
+                )
+            weights = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=np.ravel(y)
+            )[strata]
+        if sample_weight is None:
+            return weights
+        sample_weight = check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        return sample_weight * weights
+
     def _make_loss(self):
         if self._multilabel or len(self.classes_) <= 2:
             return LogisticCrossEntropy()
@@ -149,13 +260,24 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Weights of the samples.
         classes : array-like, default=None
             All the classes, required on the first call (except for
-            multilabel indicator targets).
+            multilabel indicator targets). ``class_weight="balanced"`` is
+            refused here (a batch cannot estimate it); pass a dict.
 
         Returns
         -------
         self : object
             The updated estimator.
         """
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # scikit-learn's SGDClassifier message
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit. In order "
+                "to use 'balanced' weights, use compute_class_weight('balanced', "
+                "classes=classes, y=y). In place of y you can use a large enough "
+                "sample of the full training set target to properly estimate the "
+                "class frequency distributions. Pass the resulting weights as the "
+                "class_weight parameter."
+            )
         return self._partial_fit(X, y, sample_weight, classes)
 
     def _probabilities_from_raw(self, z):

@@ -154,7 +154,7 @@ COMMON_PARAMS = {
     "shuffle": ([True, False], ["yes"]),
     "random_state": ([0, 1, 12345], ["seed", -1]),
     "tol": ([0.0, 1e-4, 10.0], [-1.0]),
-    "n_iter_no_change": ([1, 2, 5], [0]),
+    "n_iter_no_change": ([1, 2, 5, np.inf], [0, 2.5, -np.inf]),
     "early_stopping": ([False, True], ["yes"]),
     "validation_fraction": ([0.1, 0.5, 0.9], [0.0, 1.0, 1.5]),
     "mc_samples": ([2, 3], [1, 0, 10**12, True]),
@@ -163,6 +163,7 @@ COMMON_PARAMS = {
 CLASSIFIER_PARAMS = {
     **COMMON_PARAMS,
     "scoring": (["loss", "accuracy", "neg_log_loss", _nan_scoring, _junk_scoring], ["bogus"]),
+    "class_weight": ([None, "balanced"], ["balance", 3.0]),
 }
 REGRESSOR_PARAMS = {
     **COMMON_PARAMS,
@@ -649,6 +650,10 @@ def run_case(case):
                 with pytest.raises(ValueError, match="partial_fit does not support"):
                     est.partial_fit(case.X, case.y, sample_weight=case.sample_weight)
                 est.set_params(early_stopping=False)
+            if getattr(est, "class_weight", None) == "balanced":
+                with pytest.raises(ValueError, match="class_weight 'balanced' is not"):
+                    est.partial_fit(case.X, case.y, sample_weight=case.sample_weight)
+                est.set_params(class_weight=None)
             est.partial_fit(case.X, case.y, sample_weight=case.sample_weight)
             check_predictions(est, case, fit_diverged or diverged(caught))
         check_warnings(caught, case)
