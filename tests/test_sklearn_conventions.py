@@ -268,3 +268,88 @@ def test_single_class_with_early_stopping_partial_fit_and_mc_dropout():
     # a later batch with another class is refused, naming the classes
     with pytest.raises(ValueError, match="classes_"):
         est.partial_fit(X_CLF[:3], [0, 1, 0])
+
+
+# -- the statements of the "Coming from scikit-learn's MLP" page --------------------------
+def _from_the_same_start(solver_kwargs, optimizer, alpha, batch_size, n_epochs=4):
+    """skreg's and scikit-learn's weights after ``n_epochs`` from the same
+    initial weights (zero biases, as skreg starts them)."""
+    rng = np.random.default_rng(0)
+    start = [rng.normal(size=(4, 5)) * 0.5, rng.normal(size=(5, 1)) * 0.5]
+    y = Y_REG / Y_REG.std()
+    layers = iter(start)
+    common = dict(hidden_layer_sizes=(5,), batch_size=batch_size, shuffle=False,
+                  learning_rate_init=0.01, tol=0.0, n_iter_no_change=1000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPRegressor(**common, optimizer=optimizer, alpha=alpha, max_iter=n_epochs,
+                            init=lambda fan_in, fan_out, rng: next(layers).copy()).fit(X_REG, y)
+        theirs = SkMLPRegressor(**common, alpha=alpha * batch_size, max_iter=1, warm_start=True,
+                                **solver_kwargs).fit(X_REG, y)
+        theirs.coefs_ = [W.copy() for W in start]
+        theirs.intercepts_ = [np.zeros(5), np.zeros(1)]
+        theirs.set_params(max_iter=n_epochs).fit(X_REG, y)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("optimizer, solver_kwargs", [
+    ("nesterov", {"solver": "sgd"}),
+    ("momentum", {"solver": "sgd", "nesterovs_momentum": False}),
+    ("sgd", {"solver": "sgd", "momentum": 0.0}),
+])
+@pytest.mark.parametrize("batch_size", [60, 15])
+def test_sgd_family_takes_sklearns_steps_with_alpha_times_batch_size(
+    optimizer, solver_kwargs, batch_size
+):
+    ours, theirs = _from_the_same_start(solver_kwargs, optimizer, 1e-2, batch_size)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_adam_differs_from_sklearns_only_through_epsilon():
+    from skreg.optimizers import Adam
+
+    gaps = []
+    for epsilon in (1e-8, 1e-12):
+        ours, theirs = _from_the_same_start({"solver": "adam", "epsilon": epsilon},
+                                            Adam(epsilon=epsilon), 1e-2, 15)
+        gaps.append(max(np.abs(a - b).max() for a, b in zip(ours.coefs_, theirs.coefs_)))
+    assert gaps[1] < gaps[0] * 1e-2
+
+
+@pytest.mark.parametrize("n_iter_no_change", [2, 5])
+def test_patience_counts_one_epoch_fewer_than_sklearn(n_iter_no_change):
+    common = dict(hidden_layer_sizes=(5,), tol=1e9, n_iter_no_change=n_iter_no_change,
+                  random_state=0)
+    ours = MLPRegressor(**common).fit(X_REG, Y_REG)
+    theirs = SkMLPRegressor(**common).fit(X_REG, Y_REG)
+    assert ours.n_iter_ == n_iter_no_change + 1 == theirs.n_iter_ - 1
+
+
+def test_lbfgs_stops_on_patience_and_supports_early_stopping():
+    # tol is also scipy's gtol: small enough here not to stop L-BFGS by itself
+    common = dict(hidden_layer_sizes=(5,), optimizer="lbfgs", tol=0.05, max_iter=500,
+                  random_state=0)
+    patient = MLPClassifier(**common, n_iter_no_change=np.inf).fit(X_CLF, Y_CLF)
+    impatient = MLPClassifier(**common, n_iter_no_change=1).fit(X_CLF, Y_CLF)
+    assert 1 < impatient.n_iter_ < patient.n_iter_
+    assert patient.loss_curve_[:impatient.n_iter_] == impatient.loss_curve_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = MLPRegressor((5,), optimizer="lbfgs", early_stopping=True, max_iter=6,
+                           n_iter_no_change=100, random_state=0).fit(X_REG, Y_REG)
+    assert len(est.validation_scores_) == est.n_iter_ == 6
+
+
+def test_parameters_of_sklearn_have_a_counterpart():
+    """Every scikit-learn MLP parameter is either an skreg parameter or a
+    setting of an optimizer object, as the page's tables say."""
+    from skreg.optimizers import LBFGS, Adam, Nesterov
+
+    on_optimizers = {*Adam().get_params(), *Nesterov().get_params(), *LBFGS().get_params(),
+                     "solver", "nesterovs_momentum"}
+    for ours, theirs in ((MLPClassifier(), SkMLPClassifier()), (MLPRegressor(), SkMLPRegressor())):
+        missing = set(theirs.get_params()) - set(ours.get_params())
+        assert missing == {"momentum", "nesterovs_momentum", "beta_1", "beta_2", "epsilon",
+                           "max_fun", "solver"}
+        assert missing <= on_optimizers
