@@ -78,7 +78,9 @@ PARAMETERS = """\
         rows kept together), stop when the validation score stalls, and
         restore the weights of the best epoch.
     validation_fraction : float, default=0.1
-        Share of the training data's weight used for validation.
+        Share of the training data's weight used for validation. A share
+        that leaves fewer than 2 distinct rows for validation raises a
+        ``ValueError``.
     scoring : str or callable, default="loss"
         What early stopping monitors: ``"loss"`` (the validation loss, stored
         negated so that higher is better) or a scikit-learn scorer name or
@@ -89,7 +91,9 @@ PARAMETERS = """\
         input-dropout and DropConnect rates of the last ``fit`` or
         ``partial_fit`` call; the parameters are checked again at prediction.
     verbose : int, default=0
-        Print one line per epoch when positive.
+        When positive, print scikit-learn's MLP progress lines:
+        ``Iteration N, loss = ...`` per epoch, followed by
+        ``Validation score: ...`` with early stopping.
     warm_start : bool, default=False
         Continue from the previous fit's weights and optimizer state.
 
