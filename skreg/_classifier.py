@@ -11,7 +11,7 @@ from ._base import BaseMLP
 from ._checks import check_labels, warn_if_not_finite
 from ._compat import StrOptions, check_sample_weight
 from ._settings import is_stochastic
-from ._docstrings import fill_docstring
+from ._docstrings import CLASS_WEIGHT, fill_docstring
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
 
 
@@ -27,23 +27,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     Parameters
     ----------
-{parameters}    class_weight : dict, list of dict, "balanced" or None, default=None
-        Weights of the classes, multiplying ``sample_weight`` (as in
-        :class:`~sklearn.linear_model.LogisticRegression`): a dict
-        ``{class_label: weight}`` (classes left out weigh 1), or
-        ``"balanced"``, which weighs each class by
-        ``n_samples / (n_classes * np.bincount(y))``, computed from the ``y``
-        given to ``fit``. The weighted rows are weighted in the validation
-        loss of early stopping too. For multilabel indicator targets a sample
-        has one weight for all its labels: ``"balanced"`` or a list of one
-        dict ``{0: weight, 1: weight}`` per label gives it the product over
-        the labels of the weight of its 0/1 value, as
-        :func:`~sklearn.utils.class_weight.compute_sample_weight` does.
-        ``partial_fit`` takes a dict (or list) but not ``"balanced"``, whose
-        weights one batch cannot estimate; compute them once with
-        :func:`~sklearn.utils.class_weight.compute_class_weight` and pass the
-        dict.
-
+{parameters}{class_weight}
     Attributes
     ----------
     classes_ : ndarray
@@ -83,7 +67,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     __doc__ = fill_docstring(
         __doc__, "``predict_proba(X, mc_dropout=True)``", "logistic regression"
-    )
+    ).replace("{class_weight}", CLASS_WEIGHT)
 
     _encode_targets_classifier = True
 

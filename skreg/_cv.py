@@ -19,7 +19,7 @@ from sklearn.utils.metaestimators import available_if
 from ._classifier import MLPClassifier
 from ._checks import named_input_errors
 from ._compat import Interval, StrOptions, safe_indexing, validate_data, validate_params
-from ._docstrings import CV_ATTRIBUTES, CV_PARAMETERS, parameters_without
+from ._docstrings import CLASS_WEIGHT, CV_ATTRIBUTES, CV_PARAMETERS, parameters_without
 from ._regressor import MLPRegressor
 from .path import (
     DIRECTIONS, _check_alphas, default_alphas, regularization_path, _resolve_direction,
@@ -354,6 +354,7 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         scoring="loss",
         mc_samples=50,
         verbose=0,
+        class_weight=None,
     ):
         self.alphas = alphas
         self.l1_ratios = l1_ratios
@@ -386,6 +387,7 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         self.scoring = scoring
         self.mc_samples = mc_samples
         self.verbose = verbose
+        self.class_weight = class_weight
 
 
 MLPRegressorCV.__doc__ = _cv_doc(
@@ -430,7 +432,9 @@ MLPClassifierCV.__doc__ = _cv_doc(
     error of it) is refitted on all the data; the fitted CV estimator is that
     model.""",
     "MLPClassifier", "``predict_proba(X, mc_dropout=True)``", "logistic regression",
-    "",
+    CLASS_WEIGHT + """        Every fit along the path is class-weighted; the held-out scores
+        that choose the penalty are weighted by ``sample_weight`` only.
+""",
     """    classes_ : ndarray
         Class labels.
     out_activation_ : str

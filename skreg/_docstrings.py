@@ -99,6 +99,25 @@ PARAMETERS = """\
 
 """
 
+CLASS_WEIGHT = """\
+    class_weight : dict, list of dict, "balanced" or None, default=None
+        Weights of the classes, multiplying ``sample_weight`` (as in
+        :class:`~sklearn.linear_model.LogisticRegression`): a dict
+        ``{class_label: weight}`` (classes left out weigh 1), or
+        ``"balanced"``, which weighs each class by
+        ``n_samples / (n_classes * np.bincount(y))``, computed from the ``y``
+        given to ``fit``. Early stopping's validation loss is weighted the
+        same way. For multilabel indicator targets a sample
+        has one weight for all its labels: ``"balanced"`` or a list of one
+        dict ``{0: weight, 1: weight}`` per label gives it the product over
+        the labels of the weight of its 0/1 value, as
+        :func:`~sklearn.utils.class_weight.compute_sample_weight` does.
+        ``partial_fit`` takes a dict (or list) but not ``"balanced"``, whose
+        weights one batch cannot estimate; compute them once with
+        :func:`~sklearn.utils.class_weight.compute_class_weight` and pass the
+        dict.
+"""
+
 FITTED_ATTRIBUTES = """\
     coefs_ : list of ndarray
         Weight matrix of each layer, shape ``(fan_in, fan_out)``.

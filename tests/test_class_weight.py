@@ -170,3 +170,16 @@ def test_class_weight_none_changes_nothing():
     b = quiet_fit(MLPClassifier(**params), X, Y)
     _same_network(a, b, rtol=0, atol=0)
     assert_array_equal(a.predict(X), b.predict(X))
+
+
+def test_cv_estimator_fits_with_class_weight():
+    from skreg import MLPClassifierCV
+
+    cw = {0: 1.0, 1: 2.0, 2: 6.0}
+    params = dict(hidden_layer_sizes=(4,), max_iter=10, random_state=0)
+    cv = quiet_fit(MLPClassifierCV(**params, alphas=[1e-3, 1e-1], cv=3, refit="cold",
+                                   class_weight=cw), X, Y)
+    single = quiet_fit(MLPClassifier(**params, alpha=cv.alpha_, class_weight=cw), X, Y)
+    _same_network(cv, single, rtol=0, atol=0)
+    plain = quiet_fit(MLPClassifier(**params, alpha=cv.alpha_), X, Y)
+    assert not np.allclose(cv.coefs_[0], plain.coefs_[0])

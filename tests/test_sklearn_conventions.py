@@ -146,7 +146,7 @@ def test_warm_start_with_the_same_classes_continues():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X_CLF, Y_CLF).fit(X_CLF[::-1], Y_CLF[::-1])
-    assert est.n_iter_ == 6
+    assert len(est.loss_curve_) == 6
 
 
 def test_partial_fit_batches_may_hold_a_subset_of_the_classes():
