@@ -4,13 +4,12 @@ import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 
 from ._base import BaseMLP
 from ._checks import check_labels, warn_if_not_finite
 from ._compat import StrOptions, check_sample_weight
-from ._settings import is_stochastic
+from ._settings import partial_fit_method
 from ._docstrings import CLASS_WEIGHT, fill_docstring
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
 
@@ -230,9 +229,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return LogisticCrossEntropy()
         return SoftmaxCrossEntropy()
 
-    @available_if(is_stochastic)
+    @partial_fit_method
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch over the given data.
+
+        Not available with ``optimizer="lbfgs"``; with ``early_stopping=True``
+        it raises scikit-learn's ``ValueError`` ("partial_fit does not support
+        early_stopping=True"), and ``hasattr(model, "partial_fit")`` is False.
 
         Parameters
         ----------

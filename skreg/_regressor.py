@@ -2,11 +2,10 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseMLP
 from ._checks import warn_if_not_finite
-from ._settings import is_stochastic
+from ._settings import partial_fit_method
 from ._compat import StrOptions
 from ._docstrings import fill_docstring
 from .losses import LOSSES
@@ -141,9 +140,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         return np.asarray(Y, dtype=np.float64), None
 
-    @available_if(is_stochastic)
+    @partial_fit_method
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one epoch over the given data.
+
+        Not available with ``optimizer="lbfgs"``; with ``early_stopping=True``
+        it raises scikit-learn's ``ValueError`` ("partial_fit does not support
+        early_stopping=True"), and ``hasattr(model, "partial_fit")`` is False.
 
         Parameters
         ----------

@@ -3,7 +3,9 @@ the others once per fit, and resolved into the immutable :class:`Settings`
 the training loop reads (optimizer object, penalties and the update chain,
 dropout rate per layer, learning rate, batch size, validation scorer)."""
 
+import functools
 from dataclasses import dataclass
+from types import MethodType
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,6 +31,38 @@ def takes_steps(optimizer):
 def is_stochastic(est):
     """False when ``est.optimizer`` is L-BFGS (no mini-batches, no partial_fit)."""
     return takes_steps(est.optimizer)
+
+
+class PartialFitRefused(AttributeError, ValueError):
+    """``partial_fit`` asked of an estimator with ``early_stopping=True``.
+
+    A ``ValueError`` with scikit-learn's message, as scikit-learn's MLP
+    raises; and an ``AttributeError``, so that ``hasattr(est, "partial_fit")``
+    is False in that configuration and tools that feed batches see no
+    ``partial_fit`` (as with L-BFGS).
+    """
+
+
+class partial_fit_method:
+    """Decorator of ``partial_fit``: available with a stochastic optimizer
+    and without early stopping (one epoch on new rows has no validation
+    split to stop on)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.fn
+        if not is_stochastic(obj):
+            raise AttributeError(
+                f"This {type(obj).__name__!r} has no attribute 'partial_fit' "
+                "(L-BFGS trains on the full batch)"
+            )
+        if obj.early_stopping:
+            raise PartialFitRefused("partial_fit does not support early_stopping=True")
+        return MethodType(self.fn, obj)
 
 
 def validation_scorer(scoring):

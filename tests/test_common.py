@@ -1,11 +1,6 @@
-"""scikit-learn's estimator checks on the default configuration and on
-configurations that switch each feature on. The only expected failures come
-with ``early_stopping=True``: the checks that call ``partial_fit``, which
-refuses it with scikit-learn's ValueError as scikit-learn's MLP does, and, for
-the CV estimators, the checks whose folds hold too few distinct rows for a
-validation set."""
+"""scikit-learn's estimator checks, with no expected failures, on the default
+configuration and on configurations that switch each feature on."""
 
-from sklearn.base import is_classifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skreg import MLPClassifier, MLPClassifierCV, MLPRegressor, MLPRegressorCV
@@ -46,13 +41,11 @@ ESTIMATORS = [
 ]
 
 # the CV estimators: a small grid keeps the checks quick (the defaults are
-# 10 alphas x 5 folds); one dense path and one sparse path with early stopping
+# 10 alphas x 5 folds); a path with two l1_ratios and one with dropout, the
+# one-standard-error choice and a cold refit
 CV_CONFIGURATIONS = [
     {"alphas": [1e-4, 1e-2], "l1_ratios": [0.0, 0.5], "cv": 2},
-    # 2 folds of the checks' 10 rows train on 5: validation_fraction=0.5
-    # keeps 2 or more of them for validation
-    {"alphas": [1e-4, 1e-3], "cv": 2, "early_stopping": True, "validation_fraction": 0.5,
-     "selection": "1se", "refit": "cold"},
+    {"alphas": [1e-4, 1e-3], "cv": 2, "dropout": 0.1, "selection": "1se", "refit": "cold"},
 ]
 ESTIMATORS += [
     Estimator(**params)
@@ -61,37 +54,6 @@ ESTIMATORS += [
 ]
 
 
-CALL_PARTIAL_FIT = (
-    "check_estimators_partial_fit_n_features",
-    "check_fit_score_takes_y",
-    "check_n_features_in_after_fitting",
-)
-
-
-# data sets whose 2-fold training halves hold 2 distinct rows (of positive
-# weight): too few to set a validation set of 2 distinct rows aside
-TOO_FEW_DISTINCT_ROWS_PER_FOLD = (
-    "check_sample_weights_shape",
-    "check_sample_weights_not_overwritten",
-    "check_classifiers_one_label_sample_weights",
-)
-
-
-def _expected_failures(estimator):
-    if not estimator.early_stopping:
-        return {}
-    if not hasattr(estimator, "partial_fit"):  # the CV estimators
-        reason = ("a fold of this check's data has 2 distinct rows: too few for "
-                  "early stopping's validation set (as scikit-learn's MLP refuses)")
-        names = TOO_FEW_DISTINCT_ROWS_PER_FOLD
-        if not is_classifier(estimator):
-            names = names[:2]
-        return dict.fromkeys(names, reason)
-    reason = "partial_fit does not support early_stopping=True (as in scikit-learn's MLP)"
-    return dict.fromkeys(CALL_PARTIAL_FIT, reason)
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures,
-                         xfail_strict=True)
+@parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
