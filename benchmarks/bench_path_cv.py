@@ -123,7 +123,7 @@ def summary(name, rows):
         return f"{values.mean():.4f} +- {se:.4f}"
 
     ratio = statistics.median(r["ratio"] for r in rows)
-    return (f"| {name} | {ratio:.2f} | {mean_se('cv_score')} | {mean_se('grid_score')} | "
+    return (f"| {name} | {ratio:.2f}x | {mean_se('cv_score')} | {mean_se('grid_score')} | "
             f"{statistics.median(r['cv_time'] for r in rows):.1f} / "
             f"{statistics.median(r['grid_time'] for r in rows):.1f} |")
 
