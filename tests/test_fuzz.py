@@ -44,6 +44,8 @@ FAST = settings(
     suppress_health_check=list(HealthCheck),
 )
 THOROUGH = settings(FAST, max_examples=2000)
+# continued fits train twice per example: fewer examples in the default run
+CONTINUED = settings(FAST, max_examples=100)
 
 ALLOWED_WARNINGS = (ConvergenceWarning, DataConversionWarning)
 NOISE_PARAMS = ("dropout", "input_dropout", "dropconnect", "noise_std")
@@ -844,7 +846,7 @@ def run_incremental_case(est, method, X, y, change, multilabel):
     check_warnings(caught, Case(est, X, y, None, set(), set(), description))
 
 
-@FAST
+@CONTINUED
 @given(case=incremental_cases())
 def test_fuzz_continued_fits(case):
     run_incremental_case(*case)
