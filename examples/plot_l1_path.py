@@ -11,9 +11,10 @@ every optimizer step (see :ref:`regularizers`).
 
 The Friedman #1 problem has 20 features of which only the first 5 enter the
 target, :math:`10 \\sin(\\pi x_0 x_1) + 20 (x_2 - 0.5)^2 + 10 x_3 + 5 x_4`
-plus noise. Along each penalty's strength we trace, with
-:class:`~skreg.plotting.RegularizationPathDisplay`, the weight norm, the share
-of zero weights and of used features, and the :math:`R^2` on held-out data.
+plus noise. Along each penalty's strength we fit one model per strength and
+draw, with :class:`~skreg.plotting.RegularizationPathDisplay`, the
+:math:`R^2` on held-out data, with the share of zero weights and of used
+features on a second axis.
 """
 
 # sphinx_gallery_thumbnail_number = 2
@@ -50,16 +51,26 @@ l1 = MLPRegressor(
 group = clone(l1).set_params(l1_ratio=0.0, alpha=1e-4)
 strengths = np.logspace(-3, -0.5, 7)
 
-fig, axes = plt.subplots(3, 2, figsize=(9, 6.5), sharex="col", layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
 paths = {}
 for column, (name, estimator, parameter) in enumerate(
     [("L1", l1, "alpha"), ("group lasso", group, "group_alpha")]
 ):
-    paths[name] = RegularizationPathDisplay.from_estimator(
-        estimator, X_train, y_train, X_val=X_val, y_val=y_val, alphas=strengths,
-        param_name=parameter, ax=axes[:, column],
-    )
-    axes[0, column].set_title(f"{name}: {parameter}")
+    # one fit per strength, each from scratch, scored on the held-out rows
+    fitted = [
+        clone(estimator).set_params(**{parameter: s}).fit(X_train, y_train) for s in strengths
+    ]
+    scores = [est.score(X_val, y_val) for est in fitted]
+    display = RegularizationPathDisplay(
+        alphas=strengths, scores=scores,
+        sparsity=[np.mean(np.concatenate([W.ravel() for W in est.coefs_]) == 0)
+                  for est in fitted],
+        used_features=[est.used_features_.mean() for est in fitted],
+        score_name="$R^2$", param_name=parameter,
+    ).plot(ax=axes[column])
+    display.estimators_, display.validation_scores = fitted, scores
+    _ = axes[column].set_title(f"{name}: {parameter}")
+    paths[name] = display
 
 # %%
 # What each path keeps
