@@ -55,7 +55,7 @@ class RegularizationPathCVMixin:
         "cv": ["cv_object"],
         "selection": [StrOptions({"best", "1se"})],
         "path": [StrOptions(set(DIRECTIONS))],
-        "refit": [StrOptions({"path", "cold"})],
+        "refit": [StrOptions({"auto", "cold", "path"})],
         "n_jobs": [Integral, None],
     }
 
@@ -176,8 +176,8 @@ class RegularizationPathCVMixin:
     def _refit(self, X, y, sample_weight):
         """Fit the chosen point on all the data and take on its state."""
         base = self._base_estimator(self.alpha_, self.l1_ratio_)
-        if self.refit == "path":
-            direction = self._direction(self.l1_ratio_)
+        direction = self._direction(self.l1_ratio_)
+        if self.refit == "path" or (self.refit == "auto" and direction == "increasing"):
             ordered = self.alphas_ if direction == "increasing" else self.alphas_[::-1]
             upto = ordered[: int(np.flatnonzero(ordered == self.alpha_)[0]) + 1]
             model = regularization_path(
@@ -253,7 +253,7 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         cv=5,
         selection="best",
         path="auto",
-        refit="path",
+        refit="auto",
         n_jobs=None,
         loss="squared_error",
         group_alpha=0.0,
@@ -330,7 +330,7 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         cv=5,
         selection="best",
         path="auto",
-        refit="path",
+        refit="auto",
         n_jobs=None,
         group_alpha=0.0,
         dropout=0.0,
@@ -447,7 +447,8 @@ MLPClassifierCV.__doc__ = _cv_doc(
     >>> from skreg import MLPClassifierCV
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = MLPClassifierCV((16,), alphas=[1e-3, 1e-1, 10.0], cv=3,
-    ...                       max_iter=300, random_state=0).fit(X, y)
+    ...                       learning_rate_init=0.01, max_iter=1000,
+    ...                       random_state=0).fit(X, y)
     >>> clf.alpha_ < 10.0
     True
     """

@@ -42,11 +42,11 @@ ESTIMATORS = [
 
 # the CV estimators: a small grid keeps the checks quick (the defaults are
 # 10 alphas x 5 folds): both with a path over two l1_ratios, and the
-# regressor also with dropout, the one-standard-error choice and a cold refit
+# regressor also with dropout, the one-standard-error choice and a refit along the path
 # (the two share all their code but the targets)
 CV_CONFIGURATIONS = [
     {"alphas": [1e-4, 1e-2], "l1_ratios": [0.0, 0.5], "cv": 2},
-    {"alphas": [1e-4, 1e-3], "cv": 2, "dropout": 0.1, "selection": "1se", "refit": "cold"},
+    {"alphas": [1e-4, 1e-3], "cv": 2, "dropout": 0.1, "selection": "1se", "refit": "path"},
 ]
 ESTIMATORS += [
     MLPClassifierCV(**CV_CONFIGURATIONS[0]),

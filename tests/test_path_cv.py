@@ -155,12 +155,12 @@ def test_one_standard_error_rule():
 
 def test_refit_is_the_fit_at_the_chosen_point():
     alphas = [1e-3, 1e-1]
-    cold = MLPClassifierCV(alphas=alphas, cv=2, refit="cold", **SMALL).fit(X_CLF, Y_CLF)
+    cold = MLPClassifierCV(alphas=alphas, cv=2, **SMALL).fit(X_CLF, Y_CLF)
     direct = MLPClassifier(alpha=cold.alpha_, **SMALL).fit(X_CLF, Y_CLF)
     _same_weights(cold, direct)
     assert_array_equal(cold.predict_proba(X_CLF), direct.predict_proba(X_CLF))
     assert cold.score(X_CLF, Y_CLF) == direct.score(X_CLF, Y_CLF)
-    on_path = MLPClassifierCV(alphas=alphas, cv=2, **SMALL).fit(X_CLF, Y_CLF)
+    on_path = MLPClassifierCV(alphas=alphas, cv=2, refit="path", **SMALL).fit(X_CLF, Y_CLF)
     # pure L2: strong to weak, up to the chosen alpha
     upto = [a for a in sorted(alphas, reverse=True) if a >= on_path.alpha_]
     path = regularization_path(MLPClassifier(**SMALL), X_CLF, Y_CLF, upto)
@@ -168,6 +168,19 @@ def test_refit_is_the_fit_at_the_chosen_point():
     assert on_path.n_iter_ == path.estimator.n_iter_
     assert on_path.classes_.tolist() == [0, 1, 2]
     assert not hasattr(on_path, "alpha") and not hasattr(on_path, "partial_fit")
+
+
+def test_auto_refit_follows_the_path_from_dense_to_sparse():
+    """refit="auto": along the path when it runs dense to sparse (L1), cold
+    otherwise (pure L2, checked above)."""
+    kw = dict(alphas=[1e-3, 1e-2], l1_ratios=1.0, cv=2, **SMALL)
+    auto = MLPRegressorCV(**kw).fit(X_REG, Y_REG)
+    on_path = MLPRegressorCV(refit="path", **kw).fit(X_REG, Y_REG)
+    cold = MLPRegressorCV(refit="cold", **kw).fit(X_REG, Y_REG)
+    assert auto.alpha_ == on_path.alpha_ == cold.alpha_
+    _same_weights(auto, on_path)
+    if auto.alpha_ == 1e-2:  # a path of two points differs from one cold fit
+        assert not np.array_equal(auto.coefs_[0], cold.coefs_[0])
 
 
 def test_l1_ratios_grid_sparsity_and_feature_exit():
