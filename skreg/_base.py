@@ -23,7 +23,9 @@ from ._compat import HasMethods, Interval, Options, StrOptions, validate_data, v
 from ._hashing import row_keys
 from ._mc_dropout import MAX_MC_SAMPLES, mc_pass_blocks, training_rates
 from ._monitor import EpochMonitor
-from ._settings import fresh_optimizer_state, hidden_sizes, resolve_settings
+from ._settings import (
+    fresh_optimizer_state, hidden_sizes, refuse_partial_fit_with_early_stopping, resolve_settings,
+)
 from ._split import validation_split
 from ._state import TrainingState
 from ._training import Passes, StochasticStep, fit_lbfgs, fit_stochastic
@@ -191,9 +193,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     def _partial_fit(self, X, y, sample_weight, classes=None):
         """One epoch over the given data, all of it used for training."""
         validate_params(self)  # also after set_params on a fitted model
-        if self.early_stopping:
-            # one epoch on the caller's batch has no validation set to stop on
-            raise ValueError("partial_fit does not support early_stopping=True")
+        # (also reached by an unbound call, past partial_fit_method's check)
+        refuse_partial_fit_with_early_stopping(self)
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     @with_callbacks

@@ -22,7 +22,8 @@ from ._compat import Interval, StrOptions, safe_indexing, validate_data, validat
 from ._docstrings import CLASS_WEIGHT, CV_ATTRIBUTES, CV_PARAMETERS, parameters_without
 from ._regressor import MLPRegressor
 from .path import (
-    DIRECTIONS, _check_alphas, default_alphas, regularization_path, _resolve_direction,
+    DIRECTIONS, _check_alphas, _path_order, _resolve_direction, default_alphas,
+    regularization_path,
 )
 
 #: base-estimator parameters the CV estimators replace or manage
@@ -94,8 +95,8 @@ class RegularizationPathCVMixin:
         validate_params(self)
         X, y = self._checked_data(X, y)
         l1_ratios = self._checked_l1_ratios()
-        probe = self._base_estimator(0.0, float(l1_ratios[0]))
         if isinstance(self.alphas, Integral):
+            probe = self._base_estimator(0.0, float(l1_ratios[0]))
             alphas = default_alphas(probe, X, y, self.alphas, sample_weight)
         else:
             alphas = np.unique(_check_alphas(self.alphas))
@@ -112,8 +113,8 @@ class RegularizationPathCVMixin:
                     base, X, y, sample_weight, train, test, alphas, direction, self.scoring
                 ))
         paths = Parallel(n_jobs=self.n_jobs)(jobs)
-        self._store_paths(paths, alphas, l1_ratios, len(splits))
-        self._select()
+        exits = self._store_paths(paths, alphas, l1_ratios, len(splits))
+        self._select(exits)
         self._refit(X, y, sample_weight)
         return self
 
@@ -128,7 +129,7 @@ class RegularizationPathCVMixin:
             )
 
     def _direction(self, l1_ratio):
-        return _resolve_direction(self.path, "alpha", l1_ratio, self.group_alpha)
+        return _resolve_direction(self.path, "alpha", l1_ratio, self.group_alpha, name="path")
 
     def _store_paths(self, paths, alphas, l1_ratios, n_folds):
         """The per-fold records as (l1_ratios, alphas, folds) arrays, alphas
@@ -153,10 +154,12 @@ class RegularizationPathCVMixin:
         self.n_iter_path_ = n_iter
         self.sparsity_path_ = sparsity
         self.n_used_features_path_ = n_used
-        self._fold_exit_alpha = np.array(exits).reshape(len(l1_ratios), n_folds, -1)
+        return np.array(exits).reshape(len(l1_ratios), n_folds, -1)
 
-    def _select(self):
-        """``alpha_``, ``l1_ratio_`` and the 1-SE alpha from the scores."""
+    def _select(self, fold_exit_alpha):
+        """``alpha_``, ``l1_ratio_``, the 1-SE alpha and the features' exit
+        alphas (``fold_exit_alpha``: l1_ratios x folds x features) from the
+        stored scores."""
         n_folds = self.scores_path_.shape[2]
         mean = self.scores_path_.mean(axis=2)
         std = self.scores_path_.std(axis=2, ddof=1) if n_folds > 1 else np.zeros_like(mean)
@@ -170,15 +173,14 @@ class RegularizationPathCVMixin:
         chosen = a if self.selection == "best" else a_1se
         self.alpha_ = float(self.alphas_[chosen])
         self.l1_ratio_ = float(self.l1_ratios_[r])
-        self.feature_exit_alpha_ = np.median(self._fold_exit_alpha[r], axis=0)
-        del self._fold_exit_alpha
+        self.feature_exit_alpha_ = np.median(fold_exit_alpha[r], axis=0)
 
     def _refit(self, X, y, sample_weight):
         """Fit the chosen point on all the data and take on its state."""
         base = self._base_estimator(self.alpha_, self.l1_ratio_)
         direction = self._direction(self.l1_ratio_)
         if self.refit == "path" or (self.refit == "auto" and direction == "increasing"):
-            ordered = self.alphas_ if direction == "increasing" else self.alphas_[::-1]
+            ordered = self.alphas_[_path_order(self.alphas_, direction)]
             upto = ordered[: int(np.flatnonzero(ordered == self.alpha_)[0]) + 1]
             model = regularization_path(
                 base, X, y, upto, sample_weight=sample_weight, direction=direction

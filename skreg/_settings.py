@@ -43,6 +43,12 @@ class PartialFitRefused(AttributeError, ValueError):
     """
 
 
+def refuse_partial_fit_with_early_stopping(est):
+    """Raise :class:`PartialFitRefused` when ``est.early_stopping`` is on."""
+    if est.early_stopping:
+        raise PartialFitRefused("partial_fit does not support early_stopping=True")
+
+
 class partial_fit_method:
     """Decorator of ``partial_fit``: available with a stochastic optimizer
     and without early stopping (one epoch on new rows has no validation
@@ -60,8 +66,7 @@ class partial_fit_method:
                 f"This {type(obj).__name__!r} has no attribute 'partial_fit' "
                 "(L-BFGS trains on the full batch)"
             )
-        if obj.early_stopping:
-            raise PartialFitRefused("partial_fit does not support early_stopping=True")
+        refuse_partial_fit_with_early_stopping(obj)
         return MethodType(self.fn, obj)
 
 

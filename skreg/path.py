@@ -15,9 +15,9 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring
 
 from ._base import BaseMLP
+from ._settings import validation_scorer
 
 __all__ = ["RegularizationPath", "default_alphas", "feature_exit_alpha", "regularization_path"]
 
@@ -201,11 +201,11 @@ def _path_order(alphas, direction):
     return order if direction == "increasing" else order[::-1]
 
 
-def _resolve_direction(direction, parameter, l1_ratio, group_alpha):
+def _resolve_direction(direction, parameter, l1_ratio, group_alpha, name="direction"):
     """``"increasing"`` (weak to strong: dense to sparse) when a penalty that
     zeroes weights is on, otherwise ``"decreasing"`` (strong to weak)."""
     if direction not in DIRECTIONS:
-        raise ValueError(f"path must be one of {DIRECTIONS}; got {direction!r}.")
+        raise ValueError(f"{name} must be one of {DIRECTIONS}; got {direction!r}.")
     if direction != "auto":
         return direction
     sparse = parameter == "group_alpha" or l1_ratio > 0 or group_alpha > 0
@@ -232,19 +232,12 @@ def _loss_scorer(est, X, y, sample_weight=None):
     return -net._data_loss(X, y, sample_weight)
 
 
-def _make_path_scorer(estimator, scoring):
+def _make_path_scorer(scoring):
     """A callable ``scorer(est, X, y, sample_weight)``: the negated data loss
-    for ``None`` or ``"loss"``, else scikit-learn's scorer for ``scoring``."""
-    if scoring is None or (isinstance(scoring, str) and scoring == "loss"):
-        return _loss_scorer
-    scorer = check_scoring(estimator, scoring=scoring)
-
-    def score(est, X, y, sample_weight=None):
-        if sample_weight is None:
-            return scorer(est, X, y)
-        return scorer(est, X, y, sample_weight=sample_weight)
-
-    return score
+    for ``None`` or ``"loss"``, else the estimators' own validation scorer
+    for ``scoring`` (the one early stopping uses; its errors name it)."""
+    scorer = validation_scorer("loss" if scoring is None else scoring)
+    return _loss_scorer if scorer is None else scorer
 
 
 def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_weight=None,
@@ -319,7 +312,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
     l1_ratio = net.l1_ratio if parameter == "alpha" else 1.0
     direction = _resolve_direction(direction, parameter, l1_ratio, net.group_alpha)
     alphas = alphas[_path_order(alphas, direction)]
-    scorer = _make_path_scorer(estimator, scoring) if X_val is not None else None
+    scorer = _make_path_scorer(scoring) if X_val is not None else None
     est = clone(estimator)
     prefix = _prefix(est)
     fit_params = {} if sample_weight is None else {f"{prefix}sample_weight": sample_weight}
