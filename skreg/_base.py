@@ -33,6 +33,7 @@ from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
 from .network import forward, init_parameters
 from .optimizers import OPTIMIZERS
+from .schedules import PER_EPOCH, PER_STEP, STRENGTH_SCHEDULES
 
 
 class BaseMLP(CallbackSupportMixin, BaseEstimator):
@@ -56,8 +57,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             HasMethods(["minimize"]),
         ],
         "learning_rate_init": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({*PER_EPOCH, *PER_STEP})],
         "power_t": [Interval(Real, 0, None, closed="left")],
+        "warmup": [Interval(Real, 0, 1, closed="left")],
+        "dropout_schedule": [StrOptions(set(STRENGTH_SCHEDULES))],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -93,6 +96,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         learning_rate_init="auto",
         learning_rate="constant",
         power_t=0.5,
+        warmup=0.0,
+        dropout_schedule="constant",
         batch_size="auto",
         max_iter=200,
         shuffle=True,
@@ -121,6 +126,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
         self.power_t = power_t
+        self.warmup = warmup
+        self.dropout_schedule = dropout_schedule
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.shuffle = shuffle

@@ -269,6 +269,8 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         learning_rate_init="auto",
         learning_rate="constant",
         power_t=0.5,
+        warmup=0.0,
+        dropout_schedule="constant",
         batch_size="auto",
         max_iter=200,
         shuffle=True,
@@ -302,6 +304,8 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
         self.power_t = power_t
+        self.warmup = warmup
+        self.dropout_schedule = dropout_schedule
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.shuffle = shuffle
@@ -345,6 +349,8 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         learning_rate_init="auto",
         learning_rate="constant",
         power_t=0.5,
+        warmup=0.0,
+        dropout_schedule="constant",
         batch_size="auto",
         max_iter=200,
         shuffle=True,
@@ -378,6 +384,8 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
         self.power_t = power_t
+        self.warmup = warmup
+        self.dropout_schedule = dropout_schedule
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.shuffle = shuffle

@@ -53,11 +53,29 @@ PARAMETERS = """\
         Initial learning rate; ``"auto"`` takes the optimizer's recommended
         rate (1e-3 for Adam, 0.01 for SGD; ten times that for
         ``hidden_layer_sizes=()``; see the user guide).
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Learning-rate schedule (scikit-learn's meanings), for every stochastic
-        optimizer.
+    learning_rate : {"constant", "invscaling", "adaptive", "cosine", "coslog4"}, \
+default="constant"
+        Learning-rate schedule, for every stochastic optimizer. The first
+        three change the rate between epochs with scikit-learn's meanings.
+        ``"cosine"`` lowers it step by step from ``learning_rate_init`` to 0
+        along a half cosine over the planned steps (``max_iter`` epochs of
+        mini-batches); ``"coslog4"`` runs four cosine cycles from 0 up to
+        ``learning_rate_init`` and back, each twice as long as the one before
+        (RealMLP's schedule). Each ``fit`` (also with ``warm_start``) starts
+        them over; ``partial_fit`` continues them. See the user guide's page
+        on schedules.
     power_t : float, default=0.5
         Exponent of the ``"invscaling"`` schedule.
+    warmup : float, default=0.0
+        Share of the planned steps, in [0, 1), over which the learning rate
+        ramps up linearly from 0 (multiplying any ``learning_rate``
+        schedule); 0 turns the warm-up off.
+    dropout_schedule : {"constant", "flat_cosine"}, default="constant"
+        How ``dropout``, ``input_dropout`` and ``dropconnect`` change over the
+        planned steps: ``"constant"`` keeps them; ``"flat_cosine"`` keeps them
+        for the first half, then lowers them step by step along a half cosine
+        to 0 at the end (RealMLP's schedule). MC-dropout predictions use the
+        rates as given, not their scheduled end value.
     batch_size : int or "auto", default="auto"
         Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
     max_iter : int, default=200
@@ -89,7 +107,8 @@ PARAMETERS = """\
         Number of stochastic passes ``T`` for MC-dropout predictions
         (MC_METHOD), from 2 to 100000. The passes use the dropout,
         input-dropout and DropConnect rates of the last ``fit`` or
-        ``partial_fit`` call; the parameters are checked again at prediction.
+        ``partial_fit`` call (as given, whatever ``dropout_schedule``); the
+        parameters are checked again at prediction.
     verbose : int, default=0
         When positive, print scikit-learn's MLP progress lines:
         ``Iteration N, loss = ...`` per epoch, followed by

@@ -37,7 +37,7 @@ class EpochMonitor:
         self.callbacks = callbacks
         self.schedule = LearningRateSchedule(
             settings.schedule, settings.learning_rate, settings.power_t,
-            current=state.learning_rate,
+            current=state.learning_rate, warmup=settings.warmup,
         )
         # the weights kept are the best of *this* fit: a warm-started fit
         # (whose split and penalty may differ) does not compete with the

@@ -16,6 +16,7 @@ from ._custom import CustomOptimizerStep
 from .constraints import MaxNorm
 from .optimizers import OPTIMIZERS
 from .penalties import ElasticNet, GroupLasso
+from .schedules import PER_STEP, strength_factor
 from .transforms import AddPenaltyGradient, ApplyUpdates
 
 _REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std")
@@ -200,6 +201,9 @@ class Settings:
     validation_fraction: float
     verbose: int
     slot_names: object
+    # schedules within a fit (see skreg.schedules)
+    warmup: float = 0.0
+    dropout_schedule: str = "constant"
 
     @property
     def is_stochastic(self):
@@ -215,6 +219,36 @@ class Settings:
     def needs_row_keys(self):
         """Whether per-sample noise is drawn from the rows' content keys."""
         return any(self.dropout) or bool(self.input_dropout or self.noise_std)
+
+    @property
+    def scheduled_noise(self):
+        """Whether the dropout rates follow a schedule within the fit."""
+        return self.dropout_schedule != "constant" and (
+            any(self.dropout) or bool(self.input_dropout or self.dropconnect)
+        )
+
+    @property
+    def steps_scheduled(self):
+        """Whether anything changes from one mini-batch step to the next: the
+        learning rate (a per-step schedule or a warm-up), the dropout rates or
+        a decoupled weight decay (see :mod:`skreg.schedules`)."""
+        per_step_rate = self.learning_rate is not None and (
+            self.schedule in PER_STEP or bool(self.warmup)
+        )
+        scheduled_decay = any(
+            getattr(link, "schedule", "constant") != "constant" for link in self.links
+        )
+        return per_step_rate or self.scheduled_noise or scheduled_decay
+
+    def noise_rates(self, progress):
+        """``(dropout per hidden layer, input_dropout, dropconnect)`` of the
+        step at training progress ``progress``."""
+        factor = strength_factor(self.dropout_schedule, progress)
+        return (
+            tuple(rate * factor for rate in self.dropout),
+            self.input_dropout * factor,
+            self.dropconnect * factor,
+        )
 
     def batch_size_for(self, n):
         """The mini-batch size for ``n`` training rows."""
@@ -325,4 +359,6 @@ def resolve_settings(est, n_hidden):
         validation_fraction=est.validation_fraction,
         verbose=est.verbose,
         slot_names=slot_names,
+        warmup=float(est.warmup),
+        dropout_schedule=est.dropout_schedule,
     )

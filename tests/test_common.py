@@ -23,6 +23,8 @@ CONFIGURATIONS = [
     {"early_stopping": True, "validation_fraction": 0.3, "scoring": "r2_or_accuracy"},
     # one configuration per optimizer (sgd and adam are covered above)
     *({"optimizer": name} for name in sorted(OPTIMIZERS) if name not in ("sgd", "adam")),
+    # schedules within a fit: learning rate with a warm-up, dropout rate
+    {"learning_rate": "cosine", "warmup": 0.1, "dropout": 0.1, "dropout_schedule": "flat_cosine"},
 ]
 
 SCORING = {MLPClassifier: "accuracy", MLPRegressor: "neg_mean_squared_error"}
