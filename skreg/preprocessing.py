@@ -100,7 +100,7 @@ def smooth_unclip(y, clip):
     u = y / y.dtype.type(clip)
     with np.errstate(divide="ignore", invalid="ignore"):
         x = y / np.sqrt((1 - u) * (1 + u))
-    x = np.where(np.abs(u) >= 1, np.sign(y) * np.inf, x)
+    x = np.where(np.abs(u) >= 1, np.copysign(np.inf, y), x)
     return x.astype(y.dtype, copy=False)
 
 
