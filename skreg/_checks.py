@@ -1,6 +1,7 @@
 """Input checks whose messages name the offending input, the warning that
-keeps predictions from being NaN or infinite in silence, and the one that
-keeps a fit that learned nothing from ending in silence."""
+keeps predictions from being NaN or infinite in silence, the one that
+keeps a fit that learned nothing from ending in silence, and the one on
+inputs whose columns were not scaled."""
 
 import os
 import sys
@@ -14,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import check_sample_weight
+from .preprocessing import FeatureScaleWarning
 
 
 @contextmanager
@@ -223,8 +225,6 @@ def warn_if_scales_differ(X, feature_names=None):
     ratio = stds[widest] / stds[narrowest]
     if not ratio > SCALE_RATIO_LIMIT:
         return
-    from .preprocessing import FeatureScaleWarning
-
     def name(j):
         return f"column {j}" if feature_names is None else f"column {j} ({feature_names[j]!r})"
 

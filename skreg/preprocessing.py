@@ -159,7 +159,7 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         What each centered column is divided by.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of str
         Names of the features seen during fit, when ``X`` has string column
         names.
 
@@ -358,9 +358,11 @@ class PeriodicFeatures(TransformerMixin, BaseEstimator):
     ----------
     n_frequencies : int >= 1, default=16
         Frequencies per input column; each gives two output columns.
-    sigma : float > 0, default=1.0
+    sigma : float > 0, default=0.1
         Standard deviation of the frequencies (in cycles per unit of the
-        input). Larger values give faster oscillations.
+        input). Larger values give faster oscillations, which fit sharper
+        effects and overfit sooner. The default is the initial scale of
+        RealMLP's learned frequencies.
     include_original : bool, default=True
         Keep each input column in front of its periodic features.
     random_state : int, RandomState, Generator or None, default=None
@@ -369,11 +371,11 @@ class PeriodicFeatures(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    frequencies_ : ndarray of shape (n_features_in_, n_frequencies)
+    frequencies_ : ndarray of shape (n_features, n_frequencies)
         The frequencies ``w`` of each input column.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of str
         Names of the features seen during fit, when ``X`` has string column
         names.
 
@@ -409,7 +411,7 @@ class PeriodicFeatures(TransformerMixin, BaseEstimator):
         "random_state": ["random_state", np.random.Generator],
     }
 
-    def __init__(self, n_frequencies=16, sigma=1.0, include_original=True, random_state=None):
+    def __init__(self, n_frequencies=16, sigma=0.1, include_original=True, random_state=None):
         self.n_frequencies = n_frequencies
         self.sigma = sigma
         self.include_original = include_original

@@ -28,7 +28,7 @@ from skreg.preprocessing import (
     SmoothClipScaler(with_centering=False, clip=1.5, quantile_range=(10.0, 90.0)),
     SmoothClipScaler(clip=None),
     PeriodicFeatures(n_frequencies=3, random_state=0),
-    PeriodicFeatures(n_frequencies=2, sigma=0.1, include_original=False, random_state=0),
+    PeriodicFeatures(n_frequencies=2, sigma=2.0, include_original=False, random_state=0),
 ])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
