@@ -113,6 +113,13 @@ def _canonical(X):
     return X
 
 
+def _per_entry(X, column_values):
+    """``column_values`` repeated for each stored entry of a CSR or CSC X."""
+    if X.format == "csr":
+        return column_values[X.indices]
+    return np.repeat(column_values, np.diff(X.indptr))
+
+
 def _columns(X):
     """The columns of a dense array or of a CSC matrix as dense 1-d arrays
     (a sparse column with its implicit zeros)."""
@@ -268,17 +275,15 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ensure_all_finite="allow-nan", reset=False,
         )
         if sp.issparse(X):
-            if self.with_centering:
+            if self.center_ is not None:
                 raise ValueError(
                     "SmoothClipScaler cannot center sparse input: fit it with "
                     "with_centering=False, or pass X.toarray()."
                 )
             X = _canonical(X)
-            X.data = self._clip(X.data / self.scale_.astype(X.dtype)[X.indices]
-                                if X.format == "csr" else
-                                X.data / np.repeat(self.scale_.astype(X.dtype), np.diff(X.indptr)))
+            X.data = self._clip(X.data / _per_entry(X, self.scale_.astype(X.dtype)))
             return X
-        if self.with_centering:
+        if self.center_ is not None:
             X = X - self.center_.astype(X.dtype)
         with np.errstate(over="ignore"):
             return self._clip(X / self.scale_.astype(X.dtype))
@@ -308,13 +313,12 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         unclip = (lambda Z: Z) if self.clip is None else (lambda Z: smooth_unclip(Z, self.clip))
         if sp.issparse(X):
             X = _canonical(X)
-            scale = self.scale_.astype(X.dtype)
-            X.data = unclip(X.data) * (
-                scale[X.indices] if X.format == "csr" else np.repeat(scale, np.diff(X.indptr))
-            )
+            X.data = unclip(X.data) * _per_entry(X, self.scale_.astype(X.dtype))
+            if self.center_ is not None:
+                X = X.toarray() + self.center_.astype(X.dtype)
             return X
         X = unclip(X) * self.scale_.astype(X.dtype)
-        if self.with_centering:
+        if self.center_ is not None:
             X = X + self.center_.astype(X.dtype)
         return X
 
