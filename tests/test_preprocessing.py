@@ -320,10 +320,13 @@ def test_scale_warning_only_on_fresh_fits():
     est = MLPRegressor(hidden_layer_sizes=(3,), max_iter=2, warm_start=True)
     assert len(_scale_warnings(est, X, y)) == 1
     assert not _scale_warnings(est, X, y)  # continued
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        est.partial_fit(X, y)
-    assert not [w for w in caught if issubclass(w.category, FeatureScaleWarning)]
+    fresh = MLPRegressor(hidden_layer_sizes=(3,))
+    for expected in (1, 0):  # the first partial_fit starts a network, the next continues
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.partial_fit(X, y)
+            fresh.partial_fit(X, y)
+        assert len([w for w in caught if issubclass(w.category, FeatureScaleWarning)]) == expected
 
 
 def test_scale_warning_on_sparse_without_densifying():
