@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn.utils.multiclass import check_classification_targets
@@ -174,10 +175,13 @@ SCALE_RATIO_LIMIT = 1e3
 
 
 def column_stds(X, block_rows=4096):
-    """The standard deviation of each column of X (dense, CSR or CSC, no
-    copy of a dense X beyond one block of rows), computed in float64 on the
-    columns divided by their largest absolute value, which keeps squares
-    from overflowing, and returned with those maxima."""
+    """The standard deviation of each column of X, and the largest absolute
+    value of each column (1 for an all-zero one).
+
+    Computed in float64 on the columns divided by those maxima, which keeps
+    the squares from overflowing; a dense X is read in blocks of rows (no
+    copy of it), a CSR or CSC X through its stored values (never made
+    dense)."""
     n = X.shape[0]
     if sp.issparse(X):
         X = X.tocsr(copy=True)
@@ -225,6 +229,7 @@ def warn_if_scales_differ(X, feature_names=None):
     ratio = stds[widest] / stds[narrowest]
     if not ratio > SCALE_RATIO_LIMIT:
         return
+
     def name(j):
         return f"column {j}" if feature_names is None else f"column {j} ({feature_names[j]!r})"
 
@@ -244,9 +249,9 @@ def _caller_stacklevel():
     that points at the first frame outside skreg and scikit-learn: the
     user's ``fit`` (or ``Pipeline.fit``) call, however deep the estimator's
     fit methods are nested."""
-    import sklearn
-
-    inside = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(sklearn.__file__))
+    inside = tuple(
+        os.path.dirname(os.path.abspath(path)) + os.sep for path in (__file__, sklearn.__file__)
+    )
     frame, level = sys._getframe(2), 2
     while frame is not None and frame.f_code.co_filename.startswith(inside):
         frame, level = frame.f_back, level + 1
