@@ -18,6 +18,7 @@ from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
 from ._checks import (
     check_dense_y, check_network_fits_in_memory, checked_sample_weight, named_input_errors,
     physical_memory, training_memory, warn_if_not_finite, warn_if_nothing_learned,
+    warn_if_scales_differ,
 )
 from ._compat import HasMethods, Interval, Options, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
@@ -215,6 +216,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         rng = self._next_rng(fresh=first_call)
         self._mc_rates = training_rates(settings)
         if first_call:
+            warn_if_scales_differ(X, getattr(self, "feature_names_in_", None))
             self._check_memory([X.shape[1], *hidden, Y.shape[1]], settings, X)
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
         else:
