@@ -108,7 +108,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
-        n_steps_no_change=100,
+        n_steps_no_change=0,
         average=False,
         scoring="loss",
         mc_samples=50,
