@@ -412,6 +412,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         allocating it (see :func:`skreg._checks.training_memory`)."""
         lbfgs = not settings.is_stochastic
         n_slots = 2 if settings.slot_names is None else len(settings.slot_names)
+        if settings.average is not None:
+            # the average, the raw iterate while it is swapped out, the best
+            # epoch's raw iterate and the EMA's copy at the start of an epoch
+            n_slots += 4
         rows = X.shape[0] if lbfgs else settings.batch_size_for(X.shape[0])
         needed = training_memory(layer_sizes, X.dtype.itemsize, n_slots, rows, lbfgs)
         check_network_fits_in_memory(self.hidden_layer_sizes, needed, physical_memory())
