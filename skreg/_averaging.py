@@ -11,9 +11,10 @@ Two averages, both of the flat parameter buffer (weights and biases):
   average is the parameters after the first step).
 
 Both updates are ``average = (1 - w) * average + w * params`` with
-``w = 1 / n`` for the n-th epoch averaged, or ``w = 1 - decay``: two BLAS
-calls (scal, axpy) in place, one read and one write of the average, and no
-allocation. The averaged parameters are swapped into the parameter buffer
+``w = 1 / n`` for the n-th epoch averaged, or ``w = 1 - decay``, done in
+place chunk by chunk (cache-sized chunks, as the update chain's, with one
+small scratch buffer): one read of the parameters, one read and one write of
+the average, and no allocation. The averaged parameters are swapped into the parameter buffer
 whenever the model is looked at during training (validation score, best
 weights, callbacks) and at the end of the fit; training itself goes on from
 the raw iterate.
@@ -22,7 +23,8 @@ the raw iterate.
 from contextlib import contextmanager
 
 import numpy as np
-from scipy.linalg import get_blas_funcs
+
+from ._update import chunk_bounds
 
 
 class WeightAverage:
@@ -52,7 +54,9 @@ class WeightAverage:
             self.values[...] = values
         self.stash = np.empty_like(params)  # the raw iterate while swapped out
         self.swapped = False
-        self._scal, self._axpy = get_blas_funcs(("scal", "axpy"), (params,))
+        self._bounds = chunk_bounds(params.size, params.itemsize)
+        width = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 0
+        self._scratch = np.empty(width, params.dtype)
         self._epoch_start = None  # (values, count) at the start of the epoch
         self.best_raw = None  # the raw iterate of the best epoch
         self.best_count = 0
@@ -69,10 +73,13 @@ class WeightAverage:
         if self.count == 1:
             np.copyto(self.values, self.params)
             return
-        out = self._scal(1.0 - weight, self.values)
-        out = self._axpy(self.params, out, a=weight)
-        if out is not self.values:  # BLAS wrote a copy (not expected): keep it
-            np.copyto(self.values, out)
+        keep = 1.0 - weight
+        for start, stop in self._bounds:
+            scratch = self._scratch[: stop - start]
+            np.multiply(self.params[start:stop], weight, out=scratch)
+            values = self.values[start:stop]
+            values *= keep
+            values += scratch
 
     def after_step(self):
         """The EMA update after an optimizer step."""

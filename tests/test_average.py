@@ -223,3 +223,19 @@ def test_cv_estimators_take_average(Est):
     est = _fit(Est((5,), alphas=[1e-4, 1e-2], cv=2, max_iter=4, average=2, random_state=0),
                X, y)
     assert est.average == 2 and est._average_state["count"] == 3
+
+
+@pytest.mark.parametrize("average", [True, 0.8])
+def test_averaged_model_round_trips_with_skops_and_continues_identically(average):
+    sio = pytest.importorskip("skops.io")
+    est = _fit(MLPRegressor(**COMMON, max_iter=3, average=average), X_REG, Y_REG)
+    name = f"{MLPRegressor.__module__}.{MLPRegressor.__qualname__}"
+    data = sio.dumps(est)
+    assert sio.get_untrusted_types(data=data) == [name]
+    loaded = sio.loads(data, trusted=[name])
+    np.testing.assert_array_equal(loaded.predict(X_REG), est.predict(X_REG))
+    for _ in range(2):
+        est.partial_fit(X_REG, Y_REG)
+        loaded.partial_fit(X_REG, Y_REG)
+    np.testing.assert_array_equal(_flat(loaded), _flat(est))
+    assert loaded._average_state["count"] == est._average_state["count"]
