@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._averaging import WeightAverage
 from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
 from ._checks import (
     check_dense_y, check_network_fits_in_memory, checked_sample_weight, named_input_errors,
@@ -73,6 +74,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_steps_no_change": [Interval(Integral, 0, None, closed="left")],
+        "average": [
+            "boolean",
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+        ],
         "scoring": [str, callable],
         "mc_samples": [Interval(Integral, 2, MAX_MC_SAMPLES, closed="both")],
         "verbose": ["verbose"],
@@ -107,6 +114,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
+        n_steps_no_change=0,
+        average=False,
         scoring="loss",
         mc_samples=50,
         verbose=0,
@@ -137,6 +146,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.n_steps_no_change = n_steps_no_change
+        self.average = average
         self.scoring = scoring
         self.mc_samples = mc_samples
         self.verbose = verbose
@@ -251,8 +262,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             else:
                 reason = fit_lbfgs(passes, X, Y, sample_weight, monitor, validate)
         monitor.restore_best()
+        self._keep_average(state, settings, monitor.kept_best)
         monitor.end_fit()
-        if reason == "converged" and state.n_iter - first_epoch <= self.n_iter_no_change + 2:
+        epochs = state.n_iter - first_epoch - monitor.extra_epochs
+        if reason == "converged" and epochs <= self.n_iter_no_change + 2:
             with np.errstate(all="ignore"):  # it diverged, if not finite: warned already
                 trained = passes.validation_loss(X, Y, sample_weight)
             warn_if_nothing_learned(loss, Y, sample_weight, trained)
@@ -299,9 +312,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 self.validation_scores_ = []
         elif self.best_loss_ is None:
             self.best_loss_ = np.inf
+        # a continued fit starts from the raw iterate of an averaged one
+        stored = None if first_call else getattr(self, "_average_state", None)
+        start = (self.coefs_, self.intercepts_) if stored is None else (
+            stored["coefs"], stored["intercepts"]
+        )
+        averaged = [*self.coefs_, *self.intercepts_]
         state = TrainingState.start(
-            self.coefs_,
-            self.intercepts_,
+            *start,
             self._optimizer_state,
             settings.slot_names,
             counters={
@@ -320,7 +338,35 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         # the views replace the arrays handed in, which are freed
         self.coefs_, self.intercepts_ = state.buffers.coefs, state.buffers.intercepts
         self._optimizer_state = state.optimizer_state_out()
+        if settings.average is not None:
+            # partial_fit continues the same average; a fit starts its own
+            same = stored is not None and tuple(stored["average"]) == settings.average
+            resume = incremental and same and stored["count"] > 0
+            state.average = WeightAverage(
+                settings.average,
+                state.buffers.params,
+                np.concatenate([a.ravel() for a in averaged]) if resume else None,
+                stored["count"] if resume else 0,
+            )
         return state
+
+    def _keep_average(self, state, settings, restored_best):
+        """At the end of a fit: the averaged weights become the fitted ones,
+        and the raw iterate (with the count of the average) is kept for
+        ``partial_fit`` and ``warm_start`` to continue from."""
+        if state.average is None:
+            if hasattr(self, "_average_state"):
+                del self._average_state
+            return
+        raw, count = state.average.finish(restored_best)
+        coefs, intercepts = state.buffers.layers_of(raw)
+        kind, setting = settings.average
+        self._average_state = {
+            "average": [kind, setting],
+            "count": count,
+            "coefs": coefs,
+            "intercepts": intercepts,
+        }
 
     def _copy_out(self, state):
         """Set the fitted attributes from the training state."""
@@ -375,6 +421,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         allocating it (see :func:`skreg._checks.training_memory`)."""
         lbfgs = not settings.is_stochastic
         n_slots = 2 if settings.slot_names is None else len(settings.slot_names)
+        if settings.average is not None:
+            # the average, the raw iterate while it is swapped out, the best
+            # epoch's raw iterate and the EMA's copy at the start of an epoch
+            n_slots += 4
         rows = X.shape[0] if lbfgs else settings.batch_size_for(X.shape[0])
         needed = training_memory(layer_sizes, X.dtype.itemsize, n_slots, rows, lbfgs)
         check_network_fits_in_memory(self.hidden_layer_sizes, needed, physical_memory())

@@ -279,6 +279,8 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
+        n_steps_no_change=0,
+        average=False,
         scoring="loss",
         mc_samples=50,
         verbose=0,
@@ -314,6 +316,8 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.n_steps_no_change = n_steps_no_change
+        self.average = average
         self.scoring = scoring
         self.mc_samples = mc_samples
         self.verbose = verbose
@@ -359,6 +363,8 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
+        n_steps_no_change=0,
+        average=False,
         scoring="loss",
         mc_samples=50,
         verbose=0,
@@ -394,6 +400,8 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.n_steps_no_change = n_steps_no_change
+        self.average = average
         self.scoring = scoring
         self.mc_samples = mc_samples
         self.verbose = verbose

@@ -99,6 +99,27 @@ default="constant"
         Share of the training data's weight used for validation. A share
         that leaves fewer than 2 distinct rows for validation raises a
         ``ValueError``.
+    n_steps_no_change : int, default=0
+        With ``early_stopping=True`` and a stochastic optimizer, stopping also
+        waits until the validation score has not improved for this many
+        optimizer steps (mini-batches), besides ``n_iter_no_change`` epochs.
+        On small data, where an epoch is one or two steps, it gives a noisy
+        validation score more epochs of patience (``n_steps_no_change=100``
+        gives 50 epochs at two steps per epoch); where an epoch has at least
+        ``n_steps_no_change / n_iter_no_change`` steps it changes nothing.
+        ``0`` counts epochs only, as scikit-learn does.
+    average : bool, int or float, default=False
+        Weight averaging, after :class:`~sklearn.linear_model.SGDClassifier`:
+        ``False`` trains without it; ``True``, or an int ``k >= 1``, keeps
+        the mean of the weights (and biases) at the end of every epoch from
+        epoch ``k`` on (stochastic weight averaging; ``True`` is epoch 1); a
+        float in (0, 1) keeps an exponential moving average of them with that
+        decay, updated after every optimizer step. The averaged weights are
+        what the fitted model predicts with and what early stopping scores
+        (and keeps at its best epoch), while training goes on from the raw
+        iterate. ``partial_fit`` continues the average; a ``fit`` with
+        ``warm_start=True`` continues from the raw iterate and starts a new
+        average. Not available with ``optimizer="lbfgs"``.
     scoring : str or callable, default="loss"
         What early stopping monitors: ``"loss"`` (the validation loss, stored
         negated so that higher is better) or a scikit-learn scorer name or
@@ -139,7 +160,8 @@ CLASS_WEIGHT = """\
 
 FITTED_ATTRIBUTES = """\
     coefs_ : list of ndarray
-        Weight matrix of each layer, shape ``(fan_in, fan_out)``.
+        Weight matrix of each layer, shape ``(fan_in, fan_out)`` (the
+        averaged weights with ``average``).
     intercepts_ : list of ndarray
         Bias vector of each layer.
     loss_ : float

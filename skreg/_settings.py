@@ -204,6 +204,8 @@ class Settings:
     # schedules within a fit (see skreg.schedules)
     warmup: float = 0.0
     dropout_schedule: str = "constant"
+    n_steps_no_change: int = 0
+    average: object = None  # None, ("swa", first epoch) or ("ema", decay)
 
     @property
     def is_stochastic(self):
@@ -284,6 +286,32 @@ def _refuse_with_lbfgs(est, penalties):
         )
 
 
+def averaging(est, optimizer):
+    """What ``est.average`` asks for: None (off), ``("swa", k)`` (the mean of
+    the weights at the end of every epoch from epoch ``k`` on) or
+    ``("ema", decay)`` (an exponential moving average after every step)."""
+    average = est.average
+    if isinstance(average, (bool, np.bool_)):
+        spec = ("swa", 1) if average else None
+    elif isinstance(average, Integral) and average >= 1:
+        spec = ("swa", int(average))
+    elif isinstance(average, Real) and 0.0 < average < 1.0:
+        spec = ("ema", float(average))
+    else:
+        raise ValueError(
+            "average must be False, True, an int k >= 1 (the mean of the weights "
+            "at the end of each epoch from epoch k on) or a float in (0, 1) (the "
+            f"decay of an exponential moving average); got {average!r}."
+        )
+    if spec is not None and not takes_steps(optimizer):
+        raise ValueError(
+            f"average={average!r} averages the weights along the steps of a "
+            "stochastic optimizer; optimizer='lbfgs' takes none. Use a stochastic "
+            "optimizer such as 'adam', or average=False."
+        )
+    return spec
+
+
 def _learning_rate(est, optimizer, n_hidden):
     lr = est.learning_rate_init
     if not takes_steps(optimizer):
@@ -361,4 +389,6 @@ def resolve_settings(est, n_hidden):
         slot_names=slot_names,
         warmup=float(est.warmup),
         dropout_schedule=est.dropout_schedule,
+        n_steps_no_change=est.n_steps_no_change,
+        average=averaging(est, optimizer),
     )

@@ -16,6 +16,7 @@ Per mini-batch, data flows one way::
 
 import math
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 import scipy.sparse as sp
@@ -142,6 +143,9 @@ class StochasticStep:
         self.rng = rng
         self.update = FlatUpdate(self.settings.links, self.state.buffers)
         self.mask_buffers = None  # dropout masks, reused across batches
+        average = self.state.average
+        # the exponential moving average is updated after every step
+        self.after_step = average.after_step if average is not None and average.per_step else None
 
     def reserve(self, batch_size):
         """Dropout-mask buffers for mini-batches of up to ``batch_size`` rows."""
@@ -178,6 +182,8 @@ class StochasticStep:
         loss_sum = self.passes.loss_and_gradients(X, Y, sample_weight, normalizer, masks)
         state.step += 1
         self.update(lr, state.step, state.optimizer_state, progress or 0.0)
+        if self.after_step is not None:
+            self.after_step()
         return loss_sum
 
     def epoch(self, X, Y, sample_weight, keys, lr, schedule=None, clock=None):
@@ -257,7 +263,9 @@ def fit_stochastic(step, X, Y, sample_weight, keys, n_epochs, monitor, validate)
     (``"converged"``, ``"max_iter"`` or ``"diverged"``).
 
     ``validate()`` returns the validation score of the current weights, or
-    None without a validation set.
+    None without a validation set. With weight averaging the epoch's end (the
+    validation score, the best weights, the callbacks) sees the averaged
+    weights, while training goes on from the raw iterate.
 
     The schedules that act per step run over ``settings.max_iter`` epochs of
     the training rows' mini-batches; the position of a step among them counts
@@ -266,6 +274,7 @@ def fit_stochastic(step, X, Y, sample_weight, keys, n_epochs, monitor, validate)
     end.
     """
     state, settings = step.state, step.settings
+    average = state.average
     guard = DivergenceGuard(state, step.passes, keeps_best=not monitor.validating)
     clock = None
     if settings.steps_scheduled:
@@ -275,6 +284,8 @@ def fit_stochastic(step, X, Y, sample_weight, keys, n_epochs, monitor, validate)
         guard.start_epoch()
         if clock is not None:
             clock.start_epoch(state.n_iter)
+        if average is not None:
+            average.start_epoch()
         loss = step.epoch(
             X, Y, sample_weight, keys, monitor.schedule.current, monitor.schedule, clock
         )
@@ -284,6 +295,8 @@ def fit_stochastic(step, X, Y, sample_weight, keys, n_epochs, monitor, validate)
             loss += settings.penalty_value(state.buffers.coefs)
         if guard.diverged(loss):
             guard.recover(X)
+            if average is not None:
+                average.recover()
             monitor.restore_best()
             if not state.loss_curve:
                 state.loss = np.inf
@@ -291,7 +304,11 @@ def fit_stochastic(step, X, Y, sample_weight, keys, n_epochs, monitor, validate)
             return "diverged"
         guard.record(loss)
         monitor.schedule.end_epoch(state.samples_seen)
-        if monitor.end_epoch(loss, validate()):
+        if average is not None:
+            average.end_epoch(state.n_iter)
+        with average.swapped_in() if average is not None else nullcontext():
+            stop = monitor.end_epoch(loss, validate())
+        if stop:
             return "converged"
     return "max_iter"
 

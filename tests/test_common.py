@@ -25,6 +25,8 @@ CONFIGURATIONS = [
     *({"optimizer": name} for name in sorted(OPTIMIZERS) if name not in ("sgd", "adam")),
     # schedules within a fit: learning rate with a warm-up, dropout rate
     {"learning_rate": "cosine", "warmup": 0.1, "dropout": 0.1, "dropout_schedule": "flat_cosine"},
+    # weight averaging, scored by early stopping
+    {"average": True, "early_stopping": True, "validation_fraction": 0.3, "max_iter": 50},
 ]
 
 SCORING = {MLPClassifier: "accuracy", MLPRegressor: "neg_mean_squared_error"}

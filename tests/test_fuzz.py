@@ -163,6 +163,8 @@ COMMON_PARAMS = {
     "n_iter_no_change": ([1, 2, 5, np.inf], [0, 2.5, -np.inf]),
     "early_stopping": ([False, True], ["yes"]),
     "validation_fraction": ([0.1, 0.5, 0.9], [0.0, 1.0, 1.5]),
+    "n_steps_no_change": ([0, 3, 100], [-1, 2.5, np.inf]),
+    "average": ([False, True, 3, 0.9], [0, -1, 1.0, "swa"]),
     "mc_samples": ([2, 3], [1, 0, 10**12, True]),
     "warm_start": ([False, True], [1.5]),
 }
@@ -545,6 +547,10 @@ def add_rule_problems(params, invalid, problems):
             problems.update(noisy | {"optimizer", "lbfgs"})
         if value("l1_ratio", 0) > 0 and value("alpha", 1e-4) > 0:
             problems.update({"l1_ratio", "optimizer", "lbfgs"})
+    if (optimizer == "lbfgs" or isinstance(optimizer, LBFGS)) and (
+        value("average", False) is not False
+    ):
+        problems.update({"average", "optimizer", "lbfgs"})
 
 
 # -- running a case ----------------------------------------------------------
