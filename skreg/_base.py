@@ -31,7 +31,7 @@ from ._state import TrainingState
 from ._training import Passes, StochasticStep, fit_lbfgs, fit_stochastic
 from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
-from .network import forward, init_parameters
+from .network import constant_output_bias, forward, init_parameters
 from .optimizers import OPTIMIZERS
 
 
@@ -48,6 +48,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "dropconnect": [Interval(Real, 0, 1, closed="left")],
         "noise_std": [Interval(Real, 0, None, closed="left")],
+        "mixup_alpha": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "init": [StrOptions(set(INITIALIZERS)), callable],
         "optimizer": [
@@ -87,6 +88,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         input_dropout=0.0,
         dropconnect=0.0,
         noise_std=0.0,
+        mixup_alpha=0.0,
         max_norm=None,
         init="glorot_uniform",
         optimizer="adam",
@@ -115,6 +117,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         self.input_dropout = input_dropout
         self.dropconnect = dropconnect
         self.noise_std = noise_std
+        self.mixup_alpha = mixup_alpha
         self.max_norm = max_norm
         self.init = init
         self.optimizer = optimizer
@@ -210,6 +213,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         if first_call:
             self._check_memory([X.shape[1], *hidden, Y.shape[1]], settings, X)
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
+            self.intercepts_[-1][...] = self._initial_output_bias(Y, sample_weight)
         else:
             self._check_continuation(X, Y, hidden, settings)
         loss = self._make_loss()
@@ -355,7 +359,21 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 raise ValueError(f"y has values too large for X's dtype {X.dtype}.")
             sample_weight = self._weighted_by_class(sample_weight, X, y, strata, incremental)
             sample_weight = checked_sample_weight(sample_weight, X)
+        Y = self._training_targets(Y, sample_weight, first_call)
         return X, y, Y, strata, sample_weight
+
+    def _training_targets(self, Y, sample_weight, first_call):
+        """The targets the network trains on, from the encoded ``Y``
+        (subclasses smooth or standardize them; ``first_call`` fits what
+        the transform learns from the data)."""
+        return Y
+
+    def _initial_output_bias(self, Y, sample_weight):
+        """The output layer's starting biases: the raw output of the best
+        constant prediction of the training targets ``Y`` (see
+        :func:`skreg.network.constant_output_bias`)."""
+        loss = self._make_loss()
+        return constant_output_bias(loss.out_activation, Y, sample_weight)
 
     def _weighted_by_class(self, sample_weight, X, y, strata, incremental):
         """The sample weights times the class weights (classifiers)."""
@@ -428,7 +446,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         with named_input_errors("y"):
             Y, _ = self._encode_targets(y, False, True, None)
             sample_weight = checked_sample_weight(sample_weight, z)
-        Y = Y.astype(z.dtype, copy=False)
+        Y = self._training_targets(Y.astype(z.dtype, copy=False), sample_weight, False)
         per_sample = self._make_loss().per_sample(Y, z)
         return float(per_sample @ sample_weight / sample_weight.sum())
 

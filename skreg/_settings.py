@@ -18,7 +18,7 @@ from .optimizers import OPTIMIZERS
 from .penalties import ElasticNet, GroupLasso
 from .transforms import AddPenaltyGradient, ApplyUpdates
 
-_REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std")
+_REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std", "mixup_alpha")
 
 
 def takes_steps(optimizer):
@@ -200,6 +200,7 @@ class Settings:
     validation_fraction: float
     verbose: int
     slot_names: object
+    mixup_alpha: float
 
     @property
     def is_stochastic(self):
@@ -325,4 +326,5 @@ def resolve_settings(est, n_hidden):
         validation_fraction=est.validation_fraction,
         verbose=est.verbose,
         slot_names=slot_names,
+        mixup_alpha=float(est.mixup_alpha),
     )

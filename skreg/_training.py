@@ -4,7 +4,7 @@ objective and the end-of-epoch monitor; neither reads the estimator.
 
 Per mini-batch, data flows one way::
 
-    batch -> input noise/dropout -> forward (dropout, DropConnect) -> loss
+    batch -> mixup -> input noise/dropout -> forward (dropout, DropConnect) -> loss
           <- backward <- update chain (see skreg.transforms)
 """
 
@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from ._mixup import mix_batch
 from ._update import FlatUpdate
 from .network import Workspace, forward, pack, unpack
 from .noise import layer_masks, perturb_inputs
@@ -153,6 +154,8 @@ class StochasticStep:
     def __call__(self, X, Y, sample_weight, keys, normalizer, lr):
         """Train on one mini-batch; return its weighted data-loss sum."""
         s, state = self.settings, self.state
+        if s.mixup_alpha:
+            X, Y, sample_weight = mix_batch(X, Y, sample_weight, s.mixup_alpha, self.rng)
         if s.input_dropout or s.noise_std:
             X = perturb_inputs(X, keys, s.input_dropout, s.noise_std, self.rng)
         masks = (None, None)
