@@ -203,9 +203,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     @with_callbacks
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         first_call = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
-        X, y, Y, strata, sample_weight = self._validate_training_data(
-            X, y, sample_weight, first_call, incremental, classes
+        X, y, encoded, strata, sample_weight = self._validate_training_data(
+            X, y, sample_weight, first_call, incremental, classes, transform=False
         )
+        Y = self._training_targets(encoded, sample_weight, first_call)
         hidden = hidden_sizes(self)
         settings = resolve_settings(self, len(hidden))
         rng = self._next_rng(fresh=first_call)
@@ -222,7 +223,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
         use_validation = self.early_stopping and not incremental
         needs_keys = use_validation or settings.needs_row_keys
-        keys = row_keys(X, Y) if needs_keys else np.zeros(X.shape[0], dtype=np.uint64)
+        # keyed on the encoded targets: the same rows get the same keys
+        # whatever the targets' standardization rounds to
+        keys = row_keys(X, encoded) if needs_keys else np.zeros(X.shape[0], dtype=np.uint64)
+        del encoded
         validation = None
         if use_validation:
             (X, y, Y, sample_weight, keys), validation = self._set_aside_validation(
@@ -337,9 +341,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             return lambda: -passes.validation_loss(X, Y, sample_weight)
         return lambda: scorer(self, X, y, sample_weight=sample_weight)
 
-    def _validate_training_data(self, X, y, sample_weight, first_call, incremental, classes):
-        """Checked X and y, the encoded targets Y (in X's dtype), the strata
-        of the validation split and the sample weights."""
+    def _validate_training_data(self, X, y, sample_weight, first_call, incremental, classes,
+                                transform=True):
+        """Checked X and y, the training targets Y (in X's dtype), the strata
+        of the validation split and the sample weights. ``transform=False``
+        gives the encoded targets before :meth:`_training_targets`."""
         is_classifier = hasattr(self, "_encode_targets_classifier")
         check_dense_y(y)
         with named_input_errors("X" if is_classifier else "X and y"):
@@ -359,7 +365,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 raise ValueError(f"y has values too large for X's dtype {X.dtype}.")
             sample_weight = self._weighted_by_class(sample_weight, X, y, strata, incremental)
             sample_weight = checked_sample_weight(sample_weight, X)
-        Y = self._training_targets(Y, sample_weight, first_call)
+        if transform:
+            Y = self._training_targets(Y, sample_weight, first_call)
         return X, y, Y, strata, sample_weight
 
     def _training_targets(self, Y, sample_weight, first_call):

@@ -230,12 +230,19 @@ def _warnings_of(fit):
 def test_unscaled_target_that_stops_training_early_warns(optimizer, scale):
     y = Y_REG * scale
     est, caught = _warnings_of(
-        lambda: MLPRegressor((10,), optimizer=optimizer, random_state=0).fit(X_REG, y)
+        lambda: MLPRegressor((10,), optimizer=optimizer, normalize_y=False,
+                             random_state=0).fit(X_REG, y)
     )
     assert est.score(X_REG, y) < 0.01  # it learned nothing ...
     messages = [str(w.message) for w in caught if NOT_LEARNED in str(w.message)]
     assert len(messages) == 1  # ... and says so
-    assert "mean of y" in messages[0] and "scale" in messages[0].lower()
+    assert "mean of y" in messages[0] and "normalize_y=True" in messages[0]
+    # the default standardizes the target: the same fit learns, silently
+    est, caught = _warnings_of(
+        lambda: MLPRegressor((10,), optimizer=optimizer, random_state=0).fit(X_REG, y)
+    )
+    assert est.score(X_REG, y) > 0.5
+    assert not [w for w in caught if NOT_LEARNED in str(w.message)]
 
 
 def test_unscaled_features_that_stop_training_early_warn_for_a_classifier():
