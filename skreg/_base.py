@@ -33,7 +33,7 @@ from ._state import TrainingState
 from ._training import Passes, StochasticStep, fit_lbfgs, fit_stochastic
 from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
-from .network import forward, init_parameters
+from .network import constant_output_bias, forward, init_parameters
 from .optimizers import OPTIMIZERS
 from .schedules import PER_EPOCH, PER_STEP, STRENGTH_SCHEDULES
 
@@ -51,6 +51,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "dropconnect": [Interval(Real, 0, 1, closed="left")],
         "noise_std": [Interval(Real, 0, None, closed="left")],
+        "mixup_alpha": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "init": [StrOptions(set(INITIALIZERS)), callable],
         "optimizer": [
@@ -98,6 +99,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         input_dropout=0.0,
         dropconnect=0.0,
         noise_std=0.0,
+        mixup_alpha=0.0,
         max_norm=None,
         init="glorot_uniform",
         optimizer="adam",
@@ -130,6 +132,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         self.input_dropout = input_dropout
         self.dropconnect = dropconnect
         self.noise_std = noise_std
+        self.mixup_alpha = mixup_alpha
         self.max_norm = max_norm
         self.init = init
         self.optimizer = optimizer
@@ -219,9 +222,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     @with_callbacks
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         first_call = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
-        X, y, Y, strata, sample_weight = self._validate_training_data(
-            X, y, sample_weight, first_call, incremental, classes
+        X, y, encoded, strata, sample_weight = self._validate_training_data(
+            X, y, sample_weight, first_call, incremental, classes, transform=False
         )
+        Y = self._training_targets(encoded, sample_weight, first_call)
         hidden = hidden_sizes(self)
         settings = resolve_settings(self, len(hidden))
         rng = self._next_rng(fresh=first_call)
@@ -230,6 +234,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             warn_if_scales_differ(X, getattr(self, "feature_names_in_", None))
             self._check_memory([X.shape[1], *hidden, Y.shape[1]], settings, X)
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
+            self.intercepts_[-1][...] = self._initial_output_bias(Y, sample_weight)
         else:
             self._check_continuation(X, Y, hidden, settings)
         loss = self._make_loss()
@@ -238,7 +243,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
         use_validation = self.early_stopping and not incremental
         needs_keys = use_validation or settings.needs_row_keys
-        keys = row_keys(X, Y) if needs_keys else np.zeros(X.shape[0], dtype=np.uint64)
+        # keyed on the encoded targets: the same rows get the same keys
+        # whatever the targets' standardization rounds to
+        keys = row_keys(X, encoded) if needs_keys else np.zeros(X.shape[0], dtype=np.uint64)
+        del encoded
         validation = None
         if use_validation:
             (X, y, Y, sample_weight, keys), validation = self._set_aside_validation(
@@ -388,9 +396,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             return lambda: -passes.validation_loss(X, Y, sample_weight)
         return lambda: scorer(self, X, y, sample_weight=sample_weight)
 
-    def _validate_training_data(self, X, y, sample_weight, first_call, incremental, classes):
-        """Checked X and y, the encoded targets Y (in X's dtype), the strata
-        of the validation split and the sample weights."""
+    def _validate_training_data(self, X, y, sample_weight, first_call, incremental, classes,
+                                transform=True):
+        """Checked X and y, the training targets Y (in X's dtype), the strata
+        of the validation split and the sample weights. ``transform=False``
+        gives the encoded targets before :meth:`_training_targets`."""
         is_classifier = hasattr(self, "_encode_targets_classifier")
         check_dense_y(y)
         with named_input_errors("X" if is_classifier else "X and y"):
@@ -410,7 +420,22 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 raise ValueError(f"y has values too large for X's dtype {X.dtype}.")
             sample_weight = self._weighted_by_class(sample_weight, X, y, strata, incremental)
             sample_weight = checked_sample_weight(sample_weight, X)
+        if transform:
+            Y = self._training_targets(Y, sample_weight, first_call)
         return X, y, Y, strata, sample_weight
+
+    def _training_targets(self, Y, sample_weight, first_call):
+        """The targets the network trains on, from the encoded ``Y``
+        (subclasses smooth or standardize them; ``first_call`` fits what
+        the transform learns from the data)."""
+        return Y
+
+    def _initial_output_bias(self, Y, sample_weight):
+        """The output layer's starting biases: the raw output of the best
+        constant prediction of the training targets ``Y`` (see
+        :func:`skreg.network.constant_output_bias`)."""
+        loss = self._make_loss()
+        return constant_output_bias(loss.out_activation, Y, sample_weight)
 
     def _weighted_by_class(self, sample_weight, X, y, strata, incremental):
         """The sample weights times the class weights (classifiers)."""
@@ -487,7 +512,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         with named_input_errors("y"):
             Y, _ = self._encode_targets(y, False, True, None)
             sample_weight = checked_sample_weight(sample_weight, z)
-        Y = Y.astype(z.dtype, copy=False)
+        Y = self._training_targets(Y.astype(z.dtype, copy=False), sample_weight, False)
         per_sample = self._make_loss().per_sample(Y, z)
         return float(per_sample @ sample_weight / sample_weight.sum())
 

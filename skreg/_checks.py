@@ -158,8 +158,7 @@ def warn_if_nothing_learned(loss, Y, sample_weight, trained_loss):
         return
     what = "the class prior" if loss.name == "log_loss" else "the mean of y"
     advice = "the features (StandardScaler)" if loss.name == "log_loss" else (
-        "the target (e.g. TransformedTargetRegressor with a StandardScaler) and the "
-        "features"
+        "the target (MLPRegressor's normalize_y=True) and the features"
     )
     warnings.warn(
         f"Training stopped early with a training loss ({trained_loss:.6g}) no better "

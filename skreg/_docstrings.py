@@ -37,6 +37,15 @@ PARAMETERS = """\
     noise_std : float, default=0.0
         Standard deviation of Gaussian noise added to the inputs of every
         mini-batch during training.
+    mixup_alpha : float, default=0.0
+        Mixup (Zhang et al. 2018): when positive, every mini-batch is
+        replaced by ``lam * batch + (1 - lam) * batch[p]`` for its inputs,
+        training targets and sample weights alike, with one
+        ``lam ~ Beta(mixup_alpha, mixup_alpha)`` per batch and a random
+        permutation ``p`` of its rows, both drawn from the fit's generator.
+        Sparse batches stay sparse. ``loss_`` and ``loss_curve_`` then report
+        the loss on the mixed batches. 0 switches it off. Not available with
+        ``optimizer="lbfgs"``.
     max_norm : float or None, default=None
         Bound on the L2 norm of each hidden unit's incoming weights, enforced
         after every step.
@@ -44,7 +53,10 @@ PARAMETERS = """\
         ``"glorot_uniform"``, ``"glorot_normal"``, ``"he_uniform"``,
         ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``, or a callable
         ``init(fan_in, fan_out, rng)`` returning a ``(fan_in, fan_out)`` array.
-        Biases start at zero.
+        Hidden biases start at zero; a new fit starts the output biases at
+        the best constant prediction of the training targets (weighted by
+        ``sample_weight``): the class log-prior, or the target mean in the
+        units the network trains in.
     optimizer : str or Optimizer, default="adam"
         ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
         ``"adadelta"``, ``"rmsprop"``, ``"adam"``, ``"nadam"``, ``"adamw"``,
@@ -156,6 +168,19 @@ CLASS_WEIGHT = """\
         weights one batch cannot estimate; compute them once with
         :func:`~sklearn.utils.class_weight.compute_class_weight` and pass the
         dict.
+"""
+
+LABEL_SMOOTHING = """\
+    label_smoothing : float, default=0.0
+        Label smoothing (Szegedy et al. 2016), in ``[0, 1)``: the network
+        trains on the targets ``(1 - label_smoothing) * onehot +
+        label_smoothing / n_classes`` (softmax output) or, for a binary
+        problem and each label of a multilabel one,
+        ``(1 - label_smoothing) * y + label_smoothing / 2``. ``loss_``,
+        ``loss_curve_`` and the early-stopping validation loss report the
+        cross-entropy with these smoothed targets, whose minimum is their
+        entropy rather than 0. ``predict_proba`` is the network's output as
+        always.
 """
 
 FITTED_ATTRIBUTES = """\

@@ -19,7 +19,7 @@ from .penalties import ElasticNet, GroupLasso
 from .schedules import PER_STEP, strength_factor
 from .transforms import AddPenaltyGradient, ApplyUpdates
 
-_REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std")
+_REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std", "mixup_alpha")
 
 
 def takes_steps(optimizer):
@@ -206,6 +206,7 @@ class Settings:
     dropout_schedule: str = "constant"
     n_steps_no_change: int = 0
     average: object = None  # None, ("swa", first epoch) or ("ema", decay)
+    mixup_alpha: float = 0.0
 
     @property
     def is_stochastic(self):
@@ -391,4 +392,5 @@ def resolve_settings(est, n_hidden):
         dropout_schedule=est.dropout_schedule,
         n_steps_no_change=est.n_steps_no_change,
         average=averaging(est, optimizer),
+        mixup_alpha=float(est.mixup_alpha),
     )

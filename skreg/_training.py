@@ -10,7 +10,7 @@ Otherwise every step of an epoch runs at the epoch's learning rate.
 
 Per mini-batch, data flows one way::
 
-    batch -> input noise/dropout -> forward (dropout, DropConnect) -> loss
+    batch -> mixup -> input noise/dropout -> forward (dropout, DropConnect) -> loss
           <- backward <- update chain (see skreg.transforms)
 """
 
@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from ._mixup import mix_batch
 from ._update import FlatUpdate
 from .network import Workspace, forward, pack, unpack
 from .noise import layer_masks, perturb_inputs
@@ -169,6 +170,8 @@ class StochasticStep:
         rates and weight decay read it.
         """
         s, state = self.settings, self.state
+        if s.mixup_alpha:
+            X, Y, sample_weight = mix_batch(X, Y, sample_weight, s.mixup_alpha, self.rng)
         dropout, input_dropout, dropconnect = s.dropout, s.input_dropout, s.dropconnect
         if progress is not None and s.scheduled_noise:
             dropout, input_dropout, dropconnect = s.noise_rates(progress)
