@@ -252,36 +252,74 @@ def _off_transformer(class_name):
     return switch
 
 
-# ingredient: (description of the "off" setting, the switch, tasks it applies to)
+def _average_second_half(model):
+    """Stochastic weight averaging over the second half of the planned epochs."""
+    mlp = _mlp_of(model)
+    if mlp.get_params().get("average", False) is not False:
+        return 0
+    mlp.set_params(average=max(1, mlp.max_iter // 2 + 1))
+    return 1
+
+
+# ingredient: tasks it applies to, how to switch it off (when the recipe has it)
+# and how to switch it on (when the recipe leaves it out): (description, switch)
 INGREDIENTS = {
-    "label_smoothing": ("label_smoothing=0", _off_params(label_smoothing=0.0),
-                        ("classification",)),
-    "mixup": ("mixup_alpha=0", _off_params(mixup_alpha=0.0),
-              ("classification", "regression")),
-    "lr_schedule": ('learning_rate="constant", warmup=0',
-                    _off_params(learning_rate="constant", warmup=0.0),
-                    ("classification", "regression")),
-    "reg_schedule": ('dropout_schedule and weight_decay_schedule "constant"',
-                     _off_params(dropout_schedule="constant",
-                                 weight_decay_schedule="constant"),
-                     ("classification", "regression")),
-    "averaging": ("average=False", _off_params(average=False),
-                  ("classification", "regression")),
-    "smooth_clip": ("StandardScaler instead of SmoothClipScaler",
-                    _off_transformer("SmoothClipScaler"), ("classification", "regression")),
-    "periodic": ("PeriodicFeatures removed", _off_transformer("PeriodicFeatures"),
-                 ("classification", "regression")),
-    "normalize_y": ("normalize_y=False", _off_params(normalize_y=False), ("regression",)),
+    "label smoothing": dict(
+        tasks=("classification",),
+        off=("label_smoothing=0", _off_params(label_smoothing=0.0)),
+        on=("label_smoothing=0.1", _off_params(label_smoothing=0.1))),
+    "mixup": dict(
+        tasks=("classification", "regression"),
+        off=("mixup_alpha=0", _off_params(mixup_alpha=0.0)),
+        on=("mixup_alpha=0.2", _off_params(mixup_alpha=0.2))),
+    "lr schedule": dict(
+        tasks=("classification", "regression"),
+        off=('learning_rate="constant", warmup=0',
+             _off_params(learning_rate="constant", warmup=0.0)),
+        on=None),
+    "dropout / weight-decay schedule": dict(
+        tasks=("classification", "regression"),
+        off=('dropout_schedule="constant", weight_decay_schedule="constant"',
+             _off_params(dropout_schedule="constant", weight_decay_schedule="constant")),
+        on=None),
+    "weight averaging": dict(
+        tasks=("classification", "regression"),
+        off=("average=False", _off_params(average=False)),
+        on=("average=max_iter // 2 + 1 (SWA over the second half)", _average_second_half)),
+    "SmoothClipScaler": dict(
+        tasks=("classification", "regression"),
+        off=("StandardScaler in its place", _off_transformer("SmoothClipScaler")),
+        on=None),
+    "PeriodicFeatures": dict(
+        tasks=("classification", "regression"),
+        off=("step removed", _off_transformer("PeriodicFeatures")),
+        on=None),
+    "normalize_y": dict(
+        tasks=("regression",),
+        off=("normalize_y=False", _off_params(normalize_y=False)),
+        on=None),
 }
 
 
 def ablated(task, seed, ingredient):
-    """The recipe for ``task``/``seed`` with ``ingredient`` off (None if not in it)."""
+    """The recipe for ``task``/``seed`` with ``ingredient`` switched.
+
+    Returns ``(model, change)``: the recipe with the ingredient off when the
+    recipe has it, else with it on; ``change`` says which ("off: ...", "on:
+    ..."). ``(None, None)`` when neither applies.
+    """
     model = make_tabular_mlp(task, random_state=seed)
     if ingredient is None:
-        return model
-    n_changed = INGREDIENTS[ingredient][1](model)
-    return model if n_changed else None
+        return model, None
+    spec = INGREDIENTS[ingredient]
+    desc, switch = spec["off"]
+    if switch(model):
+        return model, f"off: {desc}"
+    if spec["on"] is not None:
+        desc, switch = spec["on"]
+        if switch(model):
+            return model, f"on: {desc}"
+    return None, None
 
 
 # ---------------------------------------------------------------------------------
@@ -325,9 +363,10 @@ def fit_one(dataset, seed, model_name, ingredient=None):
         import torch
 
         torch.set_num_threads(1)
+    change = None
     if ingredient is not None:
-        model = ablated(task, seed, ingredient)
-        if model is None:  # the recipe has no such ingredient for this task
+        model, change = ablated(task, seed, ingredient)
+        if model is None:  # nothing to switch for this task
             return None
     else:
         model = make_model(model_name, task, seed)
@@ -340,7 +379,7 @@ def fit_one(dataset, seed, model_name, ingredient=None):
         cpu_time = time.process_time() - cpu_start
         score = model.score(X_test, y_test)
     n_conv = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
-    return dict(dataset=dataset, seed=seed, model=model_name, ingredient=ingredient,
+    return dict(dataset=dataset, seed=seed, model=model_name, ingredient=ingredient, change=change,
                 score=float(score), fit_time=fit_time, cpu_time=cpu_time,
                 convergence_warnings=n_conv)
 
@@ -467,25 +506,28 @@ def _fmt_time(t):
 
 def ablation_table(results, datasets):
     by = {(r["dataset"], r["ingredient"], r["seed"]): r for r in results}
-    lines = ["| data set | ingredient switched off | recipe | without it | difference (paired) |",
-             "|---|---|---|---|---|"]
+    lines = ["| data set | ingredient | change to the recipe | recipe | changed | "
+             "changed - recipe (paired) |", "|---|---|---|---|---|---|"]
     for d in datasets:
         task = task_of(d)
         seeds = sorted({r["seed"] for r in results if r["dataset"] == d and r["ingredient"] is None})
         if not seeds:
             continue
         base = np.array([by[d, None, s]["score"] for s in seeds])
-        scale, unit = (100, " points") if task == "classification" else (1, "")
-        for ing, (desc, _, _) in INGREDIENTS.items():
+        scale, fmt = (100, ".1f") if task == "classification" else (1, ".3f")
+        for ing in INGREDIENTS:
             if not all((d, ing, s) in by for s in seeds):
                 continue
-            off = np.array([by[d, ing, s]["score"] for s in seeds])
-            diff = scale * (off - base)
+            changed = np.array([by[d, ing, s]["score"] for s in seeds])
+            diff = scale * (changed - base)
             std = diff.std(ddof=1) if len(diff) > 1 else 0.0
-            fmt = ".1f" if task == "classification" else ".3f"
-            lines.append(f"| {d} ({len(seeds)} seeds) | {ing}: {desc} | "
-                         f"{_fmt_score(base, task)} | {_fmt_score(off, task)} | "
-                         f"{diff.mean():+{fmt}} +- {std:{fmt}}{unit} |")
+            lines.append(f"| {d} ({len(seeds)} seeds) | {ing} | {by[d, ing, seeds[0]]['change']} | "
+                         f"{_fmt_score(base, task)} | {_fmt_score(changed, task)} | "
+                         f"{diff.mean():+{fmt}} +- {std:{fmt}} |")
+    unit = ("Accuracy in %, differences in points" if any(task_of(d) == "classification"
+                                                          for d in datasets) else "")
+    lines += ["", f"{unit}; mean +- standard deviation over the seeds, the difference "
+              "taken seed by seed (same split, same seed)."]
     return "\n".join(lines)
 
 
@@ -547,7 +589,7 @@ def main(argv=None):
         for d in datasets:
             n_seeds = 1 if args.quick else (args.seeds or (3 if d == "mnist1d" else 5))
             for ing in [None, *INGREDIENTS]:
-                if ing is not None and task_of(d) not in INGREDIENTS[ing][2]:
+                if ing is not None and task_of(d) not in INGREDIENTS[ing]["tasks"]:
                     continue
                 tasks += [(d, s, "recipe", ing) for s in range(n_seeds)]
         # the long fits first, so that the workers finish together
