@@ -219,7 +219,7 @@ def _linear_sgd(**params):
     at the minimum of the expected (noise-averaged) objective."""
     return MLPRegressor(
         (), alpha=0.0, optimizer="sgd", learning_rate_init=0.003, batch_size=1000,
-        max_iter=3000, random_state=0, **NEVER_STOP, **params,
+        max_iter=3000, random_state=0, normalize_y=False, **NEVER_STOP, **params,
     )
 
 
@@ -297,7 +297,7 @@ def _mc_regressor(**params):
     y = np.sin(3 * X[:, 0]) + 0.1 * rng.normal(size=200)
     settings = dict(
         hidden_layer_sizes=(128,), dropout=0.2, learning_rate_init=0.01,
-        batch_size=32, max_iter=300, random_state=0,
+        batch_size=32, max_iter=300, random_state=0, normalize_y=False,
     )
     return MLPRegressor(**{**settings, **params}).fit(X, y), X, y
 
