@@ -450,6 +450,7 @@ def _fmt_score(values, task):
 
 
 def result_tables(results, datasets, models):
+    results = [r for r in results if r.get("ingredient") is None]
     by = {(r["dataset"], r["model"], r["seed"]): r for r in results}
     models = [m for m in models if any(r["model"] == m for r in results)]
     lines = []
@@ -505,6 +506,7 @@ def _fmt_time(t):
 
 
 def ablation_table(results, datasets):
+    results = [r for r in results if r["model"] == "recipe"]
     by = {(r["dataset"], r["ingredient"], r["seed"]): r for r in results}
     lines = ["| data set | ingredient | change to the recipe | recipe | changed | "
              "changed - recipe (paired) |", "|---|---|---|---|---|---|"]
@@ -546,18 +548,28 @@ def header(jobs):
             f"{os.cpu_count()} CPUs, {jobs} worker processes of 1 thread each")
 
 
+def seed_list(args, default):
+    if args.quick:
+        return [0]
+    if args.seeds is None:
+        return list(range(default))
+    return list(range(args.seeds[0])) if len(args.seeds) == 1 else args.seeds
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=None)
     parser.add_argument("--models", nargs="+", choices=MODELS, default=None)
-    parser.add_argument("--seeds", type=int, default=None,
-                        help="number of seeds (0, 1, ...) per data set; default 5 "
-                             "(the ablation: 3 on MNIST-1D, 5 on the others)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="one number N: seeds 0 ... N-1 on every data set; several "
+                             "numbers: those seeds. Default 5 (the ablation: 3 on "
+                             "MNIST-1D, 5 on the others)")
     parser.add_argument("--quick", action="store_true", help="one seed (a smoke run)")
     parser.add_argument("--ablation", action="store_true",
                         help="the recipe with each ingredient switched off in turn "
-                             "(default data sets: mnist1d and diabetes)")
+                             "(default data sets: mnist1d and diabetes); with --report, "
+                             "print the ablation table")
     parser.add_argument("--jobs", type=int, default=2,
                         help="worker processes, one thread each (default 2)")
     parser.add_argument("--out", type=Path, default=None,
@@ -570,7 +582,7 @@ def main(argv=None):
     if args.report:
         results = [json.loads(line) for path in args.report
                    for line in path.read_text().splitlines() if line.strip()]
-        ablation = any(r["ingredient"] is not None for r in results)
+        ablation = args.ablation
         datasets = [d for d in DATASETS if any(r["dataset"] == d for r in results)]
         if ablation:
             print(ablation_table(results, datasets))
@@ -587,11 +599,11 @@ def main(argv=None):
         datasets = args.datasets or ["mnist1d", "diabetes"]
         tasks = []
         for d in datasets:
-            n_seeds = 1 if args.quick else (args.seeds or (3 if d == "mnist1d" else 5))
+            seeds = seed_list(args, 3 if d == "mnist1d" else 5)
             for ing in [None, *INGREDIENTS]:
                 if ing is not None and task_of(d) not in INGREDIENTS[ing]["tasks"]:
                     continue
-                tasks += [(d, s, "recipe", ing) for s in range(n_seeds)]
+                tasks += [(d, s, "recipe", ing) for s in seeds]
         # the long fits first, so that the workers finish together
         tasks.sort(key=lambda t: t[0] != "mnist1d")
         start = time.perf_counter()
@@ -607,8 +619,7 @@ def main(argv=None):
         models.remove("realmlp")
     tasks = []
     for d in datasets:
-        n_seeds = 1 if args.quick else (args.seeds or 5)
-        tasks += [(d, s, m) for s in range(n_seeds) for m in models]
+        tasks += [(d, s, m) for s in seed_list(args, 5) for m in models]
     cost = {"realmlp": 0, "recipe": 1, "sklearn_mlp": 2, "skreg": 3, "hgb": 4}
     tasks.sort(key=lambda t: (t[0] != "mnist1d", cost[t[2]]))
     start = time.perf_counter()
