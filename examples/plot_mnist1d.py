@@ -6,9 +6,7 @@ MNIST-1D: the tabular recipe at work
 MNIST-1D (Greydanus, 2020, "Scaling down deep learning") turns the ten
 digits into one-dimensional sequences of 40 numbers, shifted, scaled,
 sheared and drowned in correlated noise. It is small enough to train on a
-laptop in seconds and hard enough to separate models: a linear model reaches
-about a third of the test sequences, a fully connected network a little over
-half with its default settings.
+laptop in a minute and hard enough to separate models.
 
 This example fits three networks on the package's default split (4000
 training and 1000 test sequences), with one seed and no search on the test
@@ -25,6 +23,7 @@ import time
 import warnings
 
 import matplotlib.pyplot as plt
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -46,8 +45,9 @@ except ImportError as exc:  # pragma: no cover - the docs extra installs it
 # machine (nothing is downloaded): everyone gets the same 5000 sequences.
 
 data = make_dataset(get_dataset_args())
-X_train, y_train = data["x"], data["y"]
-X_test, y_test = data["x_test"], data["y_test"]
+# float32 halves the cost of the matrix products (every model here keeps it)
+X_train, y_train = data["x"].astype(np.float32), data["y"]
+X_test, y_test = data["x_test"].astype(np.float32), data["y_test"]
 print(f"training {X_train.shape}, test {X_test.shape}, classes {sorted(set(y_train))}")
 
 # %%
