@@ -7,8 +7,11 @@ PARAMETERS = """\
         memory (weights, gradients, optimizer state and one mini-batch's
         activations, estimated before anything is allocated) is refused with
         a ``ValueError``.
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Activation of the hidden layers.
+    activation : {"identity", "logistic", "tanh", "relu", "selu"}, default="relu"
+        Activation of the hidden layers. ``"selu"`` is the scaled exponential
+        linear unit of Klambauer et al. (2017), ``scale * z`` for ``z > 0`` and
+        ``scale * alpha * (exp(z) - 1)`` otherwise, with ``scale`` ~1.0507 and
+        ``alpha`` ~1.6733 (not in scikit-learn's MLP).
     alpha : float, default=1e-4
         Strength of the elastic-net penalty on the weights (never the biases).
         It is added once to the mean loss, so it does not depend on the
