@@ -30,7 +30,7 @@ from ._split import validation_split
 from ._state import TrainingState
 from ._training import Passes, StochasticStep, fit_lbfgs, fit_stochastic
 from .activations import ACTIVATIONS
-from .initializers import INITIALIZERS
+from .initializers import DATA_INIT, INITIALIZERS, data_dependent_init
 from .network import forward, init_parameters
 from .optimizers import OPTIMIZERS
 
@@ -49,7 +49,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "dropconnect": [Interval(Real, 0, 1, closed="left")],
         "noise_std": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "init": [StrOptions(set(INITIALIZERS)), callable],
+        "init": [StrOptions(set(INITIALIZERS) | {DATA_INIT}), callable],
         "optimizer": [
             StrOptions(set(OPTIMIZERS)),
             HasMethods(["init_state", "update"]),
@@ -210,6 +210,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         if first_call:
             self._check_memory([X.shape[1], *hidden, Y.shape[1]], settings, X)
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
+            if isinstance(self.init, str) and self.init == DATA_INIT:
+                data_dependent_init(self.coefs_, self.intercepts_, X, self.activation, rng)
         else:
             self._check_continuation(X, Y, hidden, settings)
         loss = self._make_loss()

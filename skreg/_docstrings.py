@@ -45,9 +45,15 @@ PARAMETERS = """\
         after every step.
     init : str or callable, default="glorot_uniform"
         ``"glorot_uniform"``, ``"glorot_normal"``, ``"he_uniform"``,
-        ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``, or a callable
-        ``init(fan_in, fan_out, rng)`` returning a ``(fan_in, fan_out)`` array.
-        Biases start at zero.
+        ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``, ``"data"``,
+        or a callable ``init(fan_in, fan_out, rng)`` returning a
+        ``(fan_in, fan_out)`` array. Biases start at zero, except with
+        ``"data"``: normal weights rescaled so that every unit's
+        pre-activation has standard deviation one on the training rows, and
+        each hidden unit's bias set so that its kink passes through a random
+        point among the rows (RealMLP's initialization, see
+        :func:`skreg.initializers.data_dependent_init`); a first ``fit`` or
+        ``partial_fit`` uses its own rows.
     optimizer : str or Optimizer, default="adam"
         ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
         ``"adadelta"``, ``"rmsprop"``, ``"adam"``, ``"nadam"``, ``"adamw"``,

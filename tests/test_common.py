@@ -23,6 +23,8 @@ CONFIGURATIONS = [
     {"early_stopping": True, "validation_fraction": 0.3, "scoring": "r2_or_accuracy"},
     # one configuration per optimizer (sgd and adam are covered above)
     *({"optimizer": name} for name in sorted(OPTIMIZERS) if name not in ("sgd", "adam")),
+    # data-dependent initialization with SELU
+    {"init": "data", "activation": "selu", "max_iter": 50},
 ]
 
 SCORING = {MLPClassifier: "accuracy", MLPRegressor: "neg_mean_squared_error"}
