@@ -14,10 +14,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._averaging import WeightAverage
 from ._callbacks import CallbackSupportMixin, FitCallbacks, with_callbacks
 from ._checks import (
     check_dense_y, check_network_fits_in_memory, checked_sample_weight, named_input_errors,
     physical_memory, training_memory, warn_if_not_finite, warn_if_nothing_learned,
+    warn_if_scales_differ,
 )
 from ._compat import HasMethods, Interval, Options, StrOptions, validate_data, validate_params
 from ._hashing import row_keys
@@ -31,8 +33,9 @@ from ._state import TrainingState
 from ._training import Passes, StochasticStep, fit_lbfgs, fit_stochastic
 from .activations import ACTIVATIONS
 from .initializers import DATA_INIT, INITIALIZERS, data_dependent_init
-from .network import forward, init_parameters
+from .network import constant_output_bias, forward, init_parameters
 from .optimizers import OPTIMIZERS
+from .schedules import PER_EPOCH, PER_STEP, STRENGTH_SCHEDULES
 
 
 class BaseMLP(CallbackSupportMixin, BaseEstimator):
@@ -48,6 +51,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "dropconnect": [Interval(Real, 0, 1, closed="left")],
         "noise_std": [Interval(Real, 0, None, closed="left")],
+        "mixup_alpha": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "init": [StrOptions(set(INITIALIZERS) | {DATA_INIT}), callable],
         "optimizer": [
@@ -56,8 +60,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             HasMethods(["minimize"]),
         ],
         "learning_rate_init": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({*PER_EPOCH, *PER_STEP})],
         "power_t": [Interval(Real, 0, None, closed="left")],
+        "warmup": [Interval(Real, 0, 1, closed="left")],
+        "dropout_schedule": [StrOptions(set(STRENGTH_SCHEDULES))],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -69,6 +75,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_steps_no_change": [Interval(Integral, 0, None, closed="left")],
+        "average": [
+            "boolean",
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+        ],
         "scoring": [str, callable],
         "mc_samples": [Interval(Integral, 2, MAX_MC_SAMPLES, closed="both")],
         "verbose": ["verbose"],
@@ -87,12 +99,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         input_dropout=0.0,
         dropconnect=0.0,
         noise_std=0.0,
+        mixup_alpha=0.0,
         max_norm=None,
         init="glorot_uniform",
         optimizer="adam",
         learning_rate_init="auto",
         learning_rate="constant",
         power_t=0.5,
+        warmup=0.0,
+        dropout_schedule="constant",
         batch_size="auto",
         max_iter=200,
         shuffle=True,
@@ -101,6 +116,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
+        n_steps_no_change=0,
+        average=False,
         scoring="loss",
         mc_samples=50,
         verbose=0,
@@ -115,12 +132,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         self.input_dropout = input_dropout
         self.dropconnect = dropconnect
         self.noise_std = noise_std
+        self.mixup_alpha = mixup_alpha
         self.max_norm = max_norm
         self.init = init
         self.optimizer = optimizer
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
         self.power_t = power_t
+        self.warmup = warmup
+        self.dropout_schedule = dropout_schedule
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.shuffle = shuffle
@@ -129,6 +149,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.n_steps_no_change = n_steps_no_change
+        self.average = average
         self.scoring = scoring
         self.mc_samples = mc_samples
         self.verbose = verbose
@@ -200,18 +222,21 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     @with_callbacks
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         first_call = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
-        X, y, Y, strata, sample_weight = self._validate_training_data(
-            X, y, sample_weight, first_call, incremental, classes
+        X, y, encoded, strata, sample_weight = self._validate_training_data(
+            X, y, sample_weight, first_call, incremental, classes, transform=False
         )
+        Y = self._training_targets(encoded, sample_weight, first_call)
         hidden = hidden_sizes(self)
         settings = resolve_settings(self, len(hidden))
         rng = self._next_rng(fresh=first_call)
         self._mc_rates = training_rates(settings)
         if first_call:
+            warn_if_scales_differ(X, getattr(self, "feature_names_in_", None))
             self._check_memory([X.shape[1], *hidden, Y.shape[1]], settings, X)
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
             if isinstance(self.init, str) and self.init == DATA_INIT:
                 data_dependent_init(self.coefs_, self.intercepts_, X, self.activation, rng)
+            self.intercepts_[-1][...] = self._initial_output_bias(Y, sample_weight)
         else:
             self._check_continuation(X, Y, hidden, settings)
         loss = self._make_loss()
@@ -220,7 +245,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
         use_validation = self.early_stopping and not incremental
         needs_keys = use_validation or settings.needs_row_keys
-        keys = row_keys(X, Y) if needs_keys else np.zeros(X.shape[0], dtype=np.uint64)
+        # keyed on the encoded targets: the same rows get the same keys
+        # whatever the targets' standardization rounds to
+        keys = row_keys(X, encoded) if needs_keys else np.zeros(X.shape[0], dtype=np.uint64)
+        del encoded
         validation = None
         if use_validation:
             (X, y, Y, sample_weight, keys), validation = self._set_aside_validation(
@@ -244,8 +272,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             else:
                 reason = fit_lbfgs(passes, X, Y, sample_weight, monitor, validate)
         monitor.restore_best()
+        self._keep_average(state, settings, monitor.kept_best)
         monitor.end_fit()
-        if reason == "converged" and state.n_iter - first_epoch <= self.n_iter_no_change + 2:
+        epochs = state.n_iter - first_epoch - monitor.extra_epochs
+        if reason == "converged" and epochs <= self.n_iter_no_change + 2:
             with np.errstate(all="ignore"):  # it diverged, if not finite: warned already
                 trained = passes.validation_loss(X, Y, sample_weight)
             warn_if_nothing_learned(loss, Y, sample_weight, trained)
@@ -292,9 +322,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 self.validation_scores_ = []
         elif self.best_loss_ is None:
             self.best_loss_ = np.inf
+        # a continued fit starts from the raw iterate of an averaged one
+        stored = None if first_call else getattr(self, "_average_state", None)
+        start = (self.coefs_, self.intercepts_) if stored is None else (
+            stored["coefs"], stored["intercepts"]
+        )
+        averaged = [*self.coefs_, *self.intercepts_]
         state = TrainingState.start(
-            self.coefs_,
-            self.intercepts_,
+            *start,
             self._optimizer_state,
             settings.slot_names,
             counters={
@@ -313,7 +348,35 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         # the views replace the arrays handed in, which are freed
         self.coefs_, self.intercepts_ = state.buffers.coefs, state.buffers.intercepts
         self._optimizer_state = state.optimizer_state_out()
+        if settings.average is not None:
+            # partial_fit continues the same average; a fit starts its own
+            same = stored is not None and tuple(stored["average"]) == settings.average
+            resume = incremental and same and stored["count"] > 0
+            state.average = WeightAverage(
+                settings.average,
+                state.buffers.params,
+                np.concatenate([a.ravel() for a in averaged]) if resume else None,
+                stored["count"] if resume else 0,
+            )
         return state
+
+    def _keep_average(self, state, settings, restored_best):
+        """At the end of a fit: the averaged weights become the fitted ones,
+        and the raw iterate (with the count of the average) is kept for
+        ``partial_fit`` and ``warm_start`` to continue from."""
+        if state.average is None:
+            if hasattr(self, "_average_state"):
+                del self._average_state
+            return
+        raw, count = state.average.finish(restored_best)
+        coefs, intercepts = state.buffers.layers_of(raw)
+        kind, setting = settings.average
+        self._average_state = {
+            "average": [kind, setting],
+            "count": count,
+            "coefs": coefs,
+            "intercepts": intercepts,
+        }
 
     def _copy_out(self, state):
         """Set the fitted attributes from the training state."""
@@ -335,9 +398,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             return lambda: -passes.validation_loss(X, Y, sample_weight)
         return lambda: scorer(self, X, y, sample_weight=sample_weight)
 
-    def _validate_training_data(self, X, y, sample_weight, first_call, incremental, classes):
-        """Checked X and y, the encoded targets Y (in X's dtype), the strata
-        of the validation split and the sample weights."""
+    def _validate_training_data(self, X, y, sample_weight, first_call, incremental, classes,
+                                transform=True):
+        """Checked X and y, the training targets Y (in X's dtype), the strata
+        of the validation split and the sample weights. ``transform=False``
+        gives the encoded targets before :meth:`_training_targets`."""
         is_classifier = hasattr(self, "_encode_targets_classifier")
         check_dense_y(y)
         with named_input_errors("X" if is_classifier else "X and y"):
@@ -357,7 +422,22 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 raise ValueError(f"y has values too large for X's dtype {X.dtype}.")
             sample_weight = self._weighted_by_class(sample_weight, X, y, strata, incremental)
             sample_weight = checked_sample_weight(sample_weight, X)
+        if transform:
+            Y = self._training_targets(Y, sample_weight, first_call)
         return X, y, Y, strata, sample_weight
+
+    def _training_targets(self, Y, sample_weight, first_call):
+        """The targets the network trains on, from the encoded ``Y``
+        (subclasses smooth or standardize them; ``first_call`` fits what
+        the transform learns from the data)."""
+        return Y
+
+    def _initial_output_bias(self, Y, sample_weight):
+        """The output layer's starting biases: the raw output of the best
+        constant prediction of the training targets ``Y`` (see
+        :func:`skreg.network.constant_output_bias`)."""
+        loss = self._make_loss()
+        return constant_output_bias(loss.out_activation, Y, sample_weight)
 
     def _weighted_by_class(self, sample_weight, X, y, strata, incremental):
         """The sample weights times the class weights (classifiers)."""
@@ -368,6 +448,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         allocating it (see :func:`skreg._checks.training_memory`)."""
         lbfgs = not settings.is_stochastic
         n_slots = 2 if settings.slot_names is None else len(settings.slot_names)
+        if settings.average is not None:
+            # the average, the raw iterate while it is swapped out, the best
+            # epoch's raw iterate and the EMA's copy at the start of an epoch
+            n_slots += 4
         rows = X.shape[0] if lbfgs else settings.batch_size_for(X.shape[0])
         needed = training_memory(layer_sizes, X.dtype.itemsize, n_slots, rows, lbfgs)
         check_network_fits_in_memory(self.hidden_layer_sizes, needed, physical_memory())
@@ -430,7 +514,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         with named_input_errors("y"):
             Y, _ = self._encode_targets(y, False, True, None)
             sample_weight = checked_sample_weight(sample_weight, z)
-        Y = Y.astype(z.dtype, copy=False)
+        Y = self._training_targets(Y.astype(z.dtype, copy=False), sample_weight, False)
         per_sample = self._make_loss().per_sample(Y, z)
         return float(per_sample @ sample_weight / sample_weight.sum())
 

@@ -1,18 +1,22 @@
 """Input checks whose messages name the offending input, the warning that
-keeps predictions from being NaN or infinite in silence, and the one that
-keeps a fit that learned nothing from ending in silence."""
+keeps predictions from being NaN or infinite in silence, the one that
+keeps a fit that learned nothing from ending in silence, and the one on
+inputs whose columns were not scaled."""
 
 import os
+import sys
 import warnings
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import check_sample_weight
+from .preprocessing import FeatureScaleWarning
 
 
 @contextmanager
@@ -154,8 +158,7 @@ def warn_if_nothing_learned(loss, Y, sample_weight, trained_loss):
         return
     what = "the class prior" if loss.name == "log_loss" else "the mean of y"
     advice = "the features (StandardScaler)" if loss.name == "log_loss" else (
-        "the target (e.g. TransformedTargetRegressor with a StandardScaler) and the "
-        "features"
+        "the target (MLPRegressor's normalize_y=True) and the features"
     )
     warnings.warn(
         f"Training stopped early with a training loss ({trained_loss:.6g}) no better "
@@ -165,3 +168,90 @@ def warn_if_nothing_learned(loss, Y, sample_weight, trained_loss):
         ConvergenceWarning,
         stacklevel=4,
     )
+
+
+SCALE_RATIO_LIMIT = 1e3
+
+
+def column_stds(X, block_rows=4096):
+    """The standard deviation of each column of X, and the largest absolute
+    value of each column (1 for an all-zero one).
+
+    Computed in float64 on the columns divided by those maxima, which keeps
+    the squares from overflowing; a dense X is read in blocks of rows (no
+    copy of it), a CSR or CSC X through its stored values (never made
+    dense)."""
+    n = X.shape[0]
+    if sp.issparse(X):
+        X = X.tocsr(copy=True)
+        X.sum_duplicates()
+        values = X.data.astype(np.float64)
+        columns = X.indices
+        top = np.zeros(X.shape[1])
+        np.maximum.at(top, columns, np.abs(values))
+        top[top == 0] = 1.0
+        values = values / top[columns]
+        mean = np.bincount(columns, values, minlength=X.shape[1]) / n
+        n_zeros = n - np.bincount(columns, minlength=X.shape[1])
+        squares = np.bincount(columns, (values - mean[columns]) ** 2, minlength=X.shape[1])
+        var = (squares + n_zeros * mean**2) / n
+        return np.sqrt(var) * top, top
+    top = np.zeros(X.shape[1])
+    total = np.zeros(X.shape[1])
+    for start in range(0, n, block_rows):
+        block = np.abs(X[start:start + block_rows], dtype=np.float64)
+        top = np.maximum(top, block.max(axis=0, initial=0.0))
+    top[top == 0] = 1.0
+    for start in range(0, n, block_rows):
+        total += (X[start:start + block_rows] / top).sum(axis=0, dtype=np.float64)
+    mean = total / n
+    squares = np.zeros(X.shape[1])
+    for start in range(0, n, block_rows):
+        block = X[start:start + block_rows] / top - mean
+        squares += (block**2).sum(axis=0, dtype=np.float64)
+    return np.sqrt(squares / n) * top, top
+
+
+def warn_if_scales_differ(X, feature_names=None):
+    """Warn (:class:`skreg.preprocessing.FeatureScaleWarning`) when the
+    standard deviations of two non-constant columns of X differ by more
+    than ``SCALE_RATIO_LIMIT``: the inputs were not scaled. A column whose
+    spread is at the rounding level of its values counts as constant."""
+    if X.shape[0] < 2 or X.shape[1] < 2:
+        return
+    stds, top = column_stds(X)
+    varying = np.flatnonzero(stds > 16 * np.finfo(X.dtype).eps * top)
+    if varying.size < 2:
+        return
+    widest = varying[np.argmax(stds[varying])]
+    narrowest = varying[np.argmin(stds[varying])]
+    ratio = stds[widest] / stds[narrowest]
+    if not ratio > SCALE_RATIO_LIMIT:
+        return
+
+    def name(j):
+        return f"column {j}" if feature_names is None else f"column {j} ({feature_names[j]!r})"
+
+    warnings.warn(
+        f"The standard deviations of the features of X differ by a factor of "
+        f"{ratio:.3g}: {stds[widest]:.3g} in {name(widest)}, {stds[narrowest]:.3g} in "
+        f"{name(narrowest)}. A network trains poorly on unscaled inputs; scale them "
+        "in a pipeline, e.g. make_pipeline(StandardScaler(), model) or "
+        "make_pipeline(skreg.preprocessing.SmoothClipScaler(), model).",
+        FeatureScaleWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
+def _caller_stacklevel():
+    """The ``stacklevel`` of a warning raised by the caller of this function
+    that points at the first frame outside skreg and scikit-learn: the
+    user's ``fit`` (or ``Pipeline.fit``) call, however deep the estimator's
+    fit methods are nested."""
+    inside = tuple(
+        os.path.dirname(os.path.abspath(path)) + os.sep for path in (__file__, sklearn.__file__)
+    )
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -1,5 +1,7 @@
 """MLPClassifier: label encoding, probabilities and classifier tags."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
@@ -8,9 +10,9 @@ from sklearn.utils.multiclass import type_of_target
 
 from ._base import BaseMLP
 from ._checks import check_labels, warn_if_not_finite
-from ._compat import StrOptions, check_sample_weight
+from ._compat import Interval, StrOptions, check_sample_weight
 from ._settings import partial_fit_method
-from ._docstrings import CLASS_WEIGHT, fill_docstring
+from ._docstrings import CLASS_WEIGHT, LABEL_SMOOTHING, fill_docstring
 from .losses import LogisticCrossEntropy, SoftmaxCrossEntropy
 
 
@@ -66,13 +68,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     __doc__ = fill_docstring(
         __doc__, "``predict_proba(X, mc_dropout=True)``", "logistic regression"
-    ).replace("{class_weight}", CLASS_WEIGHT)
+    ).replace("{class_weight}", CLASS_WEIGHT + LABEL_SMOOTHING)
 
     _encode_targets_classifier = True
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
         "class_weight": [dict, list, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -87,12 +90,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         input_dropout=0.0,
         dropconnect=0.0,
         noise_std=0.0,
+        mixup_alpha=0.0,
         max_norm=None,
         init="glorot_uniform",
         optimizer="adam",
         learning_rate_init="auto",
         learning_rate="constant",
         power_t=0.5,
+        warmup=0.0,
+        dropout_schedule="constant",
         batch_size="auto",
         max_iter=200,
         shuffle=True,
@@ -101,11 +107,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
+        n_steps_no_change=0,
+        average=False,
         scoring="loss",
         mc_samples=50,
         verbose=0,
         warm_start=False,
         class_weight=None,
+        label_smoothing=0.0,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -117,12 +126,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             input_dropout=input_dropout,
             dropconnect=dropconnect,
             noise_std=noise_std,
+            mixup_alpha=mixup_alpha,
             max_norm=max_norm,
             init=init,
             optimizer=optimizer,
             learning_rate_init=learning_rate_init,
             learning_rate=learning_rate,
             power_t=power_t,
+            warmup=warmup,
+            dropout_schedule=dropout_schedule,
             batch_size=batch_size,
             max_iter=max_iter,
             shuffle=shuffle,
@@ -131,12 +143,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
+            n_steps_no_change=n_steps_no_change,
+            average=average,
             scoring=scoring,
             mc_samples=mc_samples,
             verbose=verbose,
             warm_start=warm_start,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     def _encode_targets(self, y, first_call, incremental, classes):
         check_labels(y)
@@ -223,6 +238,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
         return sample_weight * weights
+
+    def _training_targets(self, Y, sample_weight, first_call):
+        """The encoded targets, smoothed by ``label_smoothing``: each row of
+        a softmax output moves to ``(1 - eps) * onehot + eps / K``, each
+        logistic output to ``(1 - eps) * y + eps / 2``."""
+        eps = self.label_smoothing
+        if not eps:
+            return Y
+        n_choices = Y.shape[1] if self._make_loss().out_activation == "softmax" else 2
+        smoothed = (1.0 - eps) * np.asarray(Y, dtype=np.float64) + eps / n_choices
+        return smoothed.astype(Y.dtype, copy=False)
 
     def _make_loss(self):
         if self._multilabel or len(self.classes_) <= 2:

@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
 )
 from sklearn.utils import _safe_indexing as safe_indexing  # noqa: F401
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight  # noqa: F401
+from sklearn.utils.validation import _check_feature_names_in as check_feature_names_in  # noqa: F401
 from sklearn.utils.validation import validate_data  # noqa: F401
 
 
@@ -51,6 +52,7 @@ __all__ = [
     "Interval",
     "Options",
     "StrOptions",
+    "check_feature_names_in",
     "check_sample_weight",
     "safe_indexing",
     "validate_data",

@@ -19,7 +19,9 @@ from sklearn.utils.metaestimators import available_if
 from ._classifier import MLPClassifier
 from ._checks import named_input_errors
 from ._compat import Interval, StrOptions, safe_indexing, validate_data, validate_params
-from ._docstrings import CLASS_WEIGHT, CV_ATTRIBUTES, CV_PARAMETERS, parameters_without
+from ._docstrings import (
+    CLASS_WEIGHT, CV_ATTRIBUTES, CV_PARAMETERS, LABEL_SMOOTHING, parameters_without,
+)
 from ._regressor import MLPRegressor
 from .path import (
     DIRECTIONS, _check_alphas, _path_order, _resolve_direction, default_alphas,
@@ -258,17 +260,21 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         refit="auto",
         n_jobs=None,
         loss="squared_error",
+        normalize_y=True,
         group_alpha=0.0,
         dropout=0.0,
         input_dropout=0.0,
         dropconnect=0.0,
         noise_std=0.0,
+        mixup_alpha=0.0,
         max_norm=None,
         init="glorot_uniform",
         optimizer="adam",
         learning_rate_init="auto",
         learning_rate="constant",
         power_t=0.5,
+        warmup=0.0,
+        dropout_schedule="constant",
         batch_size="auto",
         max_iter=200,
         shuffle=True,
@@ -277,6 +283,8 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
+        n_steps_no_change=0,
+        average=False,
         scoring="loss",
         mc_samples=50,
         verbose=0,
@@ -291,17 +299,21 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
+        self.normalize_y = normalize_y
         self.group_alpha = group_alpha
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.dropconnect = dropconnect
         self.noise_std = noise_std
+        self.mixup_alpha = mixup_alpha
         self.max_norm = max_norm
         self.init = init
         self.optimizer = optimizer
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
         self.power_t = power_t
+        self.warmup = warmup
+        self.dropout_schedule = dropout_schedule
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.shuffle = shuffle
@@ -310,6 +322,8 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.n_steps_no_change = n_steps_no_change
+        self.average = average
         self.scoring = scoring
         self.mc_samples = mc_samples
         self.verbose = verbose
@@ -339,12 +353,15 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         input_dropout=0.0,
         dropconnect=0.0,
         noise_std=0.0,
+        mixup_alpha=0.0,
         max_norm=None,
         init="glorot_uniform",
         optimizer="adam",
         learning_rate_init="auto",
         learning_rate="constant",
         power_t=0.5,
+        warmup=0.0,
+        dropout_schedule="constant",
         batch_size="auto",
         max_iter=200,
         shuffle=True,
@@ -353,10 +370,13 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
+        n_steps_no_change=0,
+        average=False,
         scoring="loss",
         mc_samples=50,
         verbose=0,
         class_weight=None,
+        label_smoothing=0.0,
     ):
         self.alphas = alphas
         self.l1_ratios = l1_ratios
@@ -372,12 +392,15 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         self.input_dropout = input_dropout
         self.dropconnect = dropconnect
         self.noise_std = noise_std
+        self.mixup_alpha = mixup_alpha
         self.max_norm = max_norm
         self.init = init
         self.optimizer = optimizer
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
         self.power_t = power_t
+        self.warmup = warmup
+        self.dropout_schedule = dropout_schedule
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.shuffle = shuffle
@@ -386,10 +409,13 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.n_steps_no_change = n_steps_no_change
+        self.average = average
         self.scoring = scoring
         self.mc_samples = mc_samples
         self.verbose = verbose
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
 
 MLPRegressorCV.__doc__ = _cv_doc(
@@ -405,6 +431,18 @@ MLPRegressorCV.__doc__ = _cv_doc(
     """    loss : {"squared_error", "poisson"}, default="squared_error"
         Half squared error with an identity output, or half Poisson deviance
         with a log link.
+    normalize_y : bool, default=True
+        Standardize the targets internally: each output is centered at its
+        mean and divided by its standard deviation (weighted by
+        ``sample_weight``; a constant output is only centered) before
+        training, and predictions (and the MC-dropout standard deviation)
+        are transformed back. One ``alpha`` then means the same whatever the
+        units of y. With ``loss="poisson"`` the targets are only divided by
+        their mean (no centering, they must stay non-negative). The scaling
+        is learned by ``fit`` (or the first ``partial_fit`` call) and kept by
+        ``warm_start`` fits and later ``partial_fit`` calls. ``loss_``,
+        ``loss_curve_`` and the early-stopping validation loss are computed
+        on the standardized targets.
 """,
     """    out_activation_ : str
         ``"identity"`` or ``"exp"``.
@@ -436,7 +474,7 @@ MLPClassifierCV.__doc__ = _cv_doc(
     "MLPClassifier", "``predict_proba(X, mc_dropout=True)``", "logistic regression",
     CLASS_WEIGHT + """        Every fit along the path is class-weighted; the held-out scores
         that choose the penalty are weighted by ``sample_weight`` only.
-""",
+""" + LABEL_SMOOTHING,
     """    classes_ : ndarray
         Class labels.
     out_activation_ : str

@@ -40,6 +40,15 @@ PARAMETERS = """\
     noise_std : float, default=0.0
         Standard deviation of Gaussian noise added to the inputs of every
         mini-batch during training.
+    mixup_alpha : float, default=0.0
+        Mixup (Zhang et al. 2018): when positive, every mini-batch is
+        replaced by ``lam * batch + (1 - lam) * batch[p]`` for its inputs,
+        training targets and sample weights alike, with one
+        ``lam ~ Beta(mixup_alpha, mixup_alpha)`` per batch and a random
+        permutation ``p`` of its rows, both drawn from the fit's generator.
+        Sparse batches stay sparse. ``loss_`` and ``loss_curve_`` then report
+        the loss on the mixed batches. 0 switches it off. Not available with
+        ``optimizer="lbfgs"``.
     max_norm : float or None, default=None
         Bound on the L2 norm of each hidden unit's incoming weights, enforced
         after every step.
@@ -47,13 +56,16 @@ PARAMETERS = """\
         ``"glorot_uniform"``, ``"glorot_normal"``, ``"he_uniform"``,
         ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``, ``"data"``,
         or a callable ``init(fan_in, fan_out, rng)`` returning a
-        ``(fan_in, fan_out)`` array. Biases start at zero, except with
+        ``(fan_in, fan_out)`` array. Hidden biases start at zero, except with
         ``"data"``: normal weights rescaled so that every unit's
         pre-activation has standard deviation one on the training rows, and
         each hidden unit's bias set so that its kink passes through a random
         point among the rows (RealMLP's initialization, see
-        :func:`skreg.initializers.data_dependent_init`); a first ``fit`` or
-        ``partial_fit`` uses its own rows.
+        :func:`skreg.initializers.data_dependent_init`; a first ``fit`` or
+        ``partial_fit`` uses its own rows). A new fit starts the output
+        biases at the best constant prediction of the training targets
+        (weighted by ``sample_weight``): the class log-prior, or the target
+        mean in the units the network trains in.
     optimizer : str or Optimizer, default="adam"
         ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
         ``"adadelta"``, ``"rmsprop"``, ``"adam"``, ``"nadam"``, ``"adamw"``,
@@ -62,11 +74,29 @@ PARAMETERS = """\
         Initial learning rate; ``"auto"`` takes the optimizer's recommended
         rate (1e-3 for Adam, 0.01 for SGD; ten times that for
         ``hidden_layer_sizes=()``; see the user guide).
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Learning-rate schedule (scikit-learn's meanings), for every stochastic
-        optimizer.
+    learning_rate : {"constant", "invscaling", "adaptive", "cosine", "coslog4"}, \
+default="constant"
+        Learning-rate schedule, for every stochastic optimizer. The first
+        three change the rate between epochs with scikit-learn's meanings.
+        ``"cosine"`` lowers it step by step from ``learning_rate_init`` to 0
+        along a half cosine over the planned steps (``max_iter`` epochs of
+        mini-batches); ``"coslog4"`` runs four cosine cycles from 0 up to
+        ``learning_rate_init`` and back, each twice as long as the one before
+        (RealMLP's schedule). Each ``fit`` (also with ``warm_start``) starts
+        them over; ``partial_fit`` continues them. See the user guide's page
+        on schedules.
     power_t : float, default=0.5
         Exponent of the ``"invscaling"`` schedule.
+    warmup : float, default=0.0
+        Share of the planned steps, in [0, 1), over which the learning rate
+        ramps up linearly from 0 (multiplying any ``learning_rate``
+        schedule); 0 turns the warm-up off.
+    dropout_schedule : {"constant", "flat_cosine"}, default="constant"
+        How ``dropout``, ``input_dropout`` and ``dropconnect`` change over the
+        planned steps: ``"constant"`` keeps them; ``"flat_cosine"`` keeps them
+        for the first half, then lowers them step by step along a half cosine
+        to 0 at the end (RealMLP's schedule). MC-dropout predictions use the
+        rates as given, not their scheduled end value.
     batch_size : int or "auto", default="auto"
         Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
     max_iter : int, default=200
@@ -90,6 +120,27 @@ PARAMETERS = """\
         Share of the training data's weight used for validation. A share
         that leaves fewer than 2 distinct rows for validation raises a
         ``ValueError``.
+    n_steps_no_change : int, default=0
+        With ``early_stopping=True`` and a stochastic optimizer, stopping also
+        waits until the validation score has not improved for this many
+        optimizer steps (mini-batches), besides ``n_iter_no_change`` epochs.
+        On small data, where an epoch is one or two steps, it gives a noisy
+        validation score more epochs of patience (``n_steps_no_change=100``
+        gives 50 epochs at two steps per epoch); where an epoch has at least
+        ``n_steps_no_change / n_iter_no_change`` steps it changes nothing.
+        ``0`` counts epochs only, as scikit-learn does.
+    average : bool, int or float, default=False
+        Weight averaging, after :class:`~sklearn.linear_model.SGDClassifier`:
+        ``False`` trains without it; ``True``, or an int ``k >= 1``, keeps
+        the mean of the weights (and biases) at the end of every epoch from
+        epoch ``k`` on (stochastic weight averaging; ``True`` is epoch 1); a
+        float in (0, 1) keeps an exponential moving average of them with that
+        decay, updated after every optimizer step. The averaged weights are
+        what the fitted model predicts with and what early stopping scores
+        (and keeps at its best epoch), while training goes on from the raw
+        iterate. ``partial_fit`` continues the average; a ``fit`` with
+        ``warm_start=True`` continues from the raw iterate and starts a new
+        average. Not available with ``optimizer="lbfgs"``.
     scoring : str or callable, default="loss"
         What early stopping monitors: ``"loss"`` (the validation loss, stored
         negated so that higher is better) or a scikit-learn scorer name or
@@ -98,7 +149,8 @@ PARAMETERS = """\
         Number of stochastic passes ``T`` for MC-dropout predictions
         (MC_METHOD), from 2 to 100000. The passes use the dropout,
         input-dropout and DropConnect rates of the last ``fit`` or
-        ``partial_fit`` call; the parameters are checked again at prediction.
+        ``partial_fit`` call (as given, whatever ``dropout_schedule``); the
+        parameters are checked again at prediction.
     verbose : int, default=0
         When positive, print scikit-learn's MLP progress lines:
         ``Iteration N, loss = ...`` per epoch, followed by
@@ -127,9 +179,23 @@ CLASS_WEIGHT = """\
         dict.
 """
 
+LABEL_SMOOTHING = """\
+    label_smoothing : float, default=0.0
+        Label smoothing (Szegedy et al. 2016), in ``[0, 1)``: the network
+        trains on the targets ``(1 - label_smoothing) * onehot +
+        label_smoothing / n_classes`` (softmax output) or, for a binary
+        problem and each label of a multilabel one,
+        ``(1 - label_smoothing) * y + label_smoothing / 2``. ``loss_``,
+        ``loss_curve_`` and the early-stopping validation loss report the
+        cross-entropy with these smoothed targets, whose minimum is their
+        entropy rather than 0. ``predict_proba`` is the network's output as
+        always.
+"""
+
 FITTED_ATTRIBUTES = """\
     coefs_ : list of ndarray
-        Weight matrix of each layer, shape ``(fan_in, fan_out)``.
+        Weight matrix of each layer, shape ``(fan_in, fan_out)`` (the
+        averaged weights with ``average``).
     intercepts_ : list of ndarray
         Bias vector of each layer.
     loss_ : float

@@ -5,7 +5,10 @@ The masks of dropout, input dropout and DropConnect are used, at the rates of
 the model's last training call (``fit`` or ``partial_fit``), which the
 estimator stores: changing ``dropout``, ``input_dropout`` or ``dropconnect``
 with ``set_params`` afterwards changes the MC predictions only once the model
-trains with the new rates. Gaussian input noise is not used. Masks come from
+trains with the new rates. Under ``dropout_schedule="flat_cosine"`` the
+stored rates are the base rates as given, not the scheduled rates of the
+last steps (which reach 0 at the end of the planned training, where every
+pass would be the same). Gaussian input noise is not used. Masks come from
 the rows' content keys and a generator derived from the fitted model's seed,
 so the same model gives the same MC predictions for the same row, whatever
 else is in ``X``.

@@ -37,7 +37,7 @@ class EpochMonitor:
         self.callbacks = callbacks
         self.schedule = LearningRateSchedule(
             settings.schedule, settings.learning_rate, settings.power_t,
-            current=state.learning_rate,
+            current=state.learning_rate, warmup=settings.warmup,
         )
         # the weights kept are the best of *this* fit: a warm-started fit
         # (whose split and penalty may differ) does not compete with the
@@ -46,6 +46,13 @@ class EpochMonitor:
         self.kept_best = False
         self.warned_unscored = False
         state.no_improvement_count = 0
+        # the validation patience also covers n_steps_no_change optimizer
+        # steps (stochastic optimizers): counted from the last improvement
+        self.min_steps = (
+            settings.n_steps_no_change if validating and settings.is_stochastic else 0
+        )
+        self.step_of_improvement = state.step
+        self.extra_epochs = 0
 
     def end_epoch(self, loss, validation_score=None):
         """Record an epoch; return True if training should stop."""
@@ -80,17 +87,36 @@ class EpochMonitor:
                 self.best_score = score
                 state.best_validation_score = score
                 state.keep_best()
+                if state.average is not None:
+                    state.average.keep_best()
                 self.kept_best = True
         else:
             improved = loss < state.best_loss - tol
             state.best_loss = min(state.best_loss, float(loss))
         if validation_score is not None and np.isnan(score):
             return self._unscored_epoch()
-        state.no_improvement_count = 0 if improved else state.no_improvement_count + 1
-        if state.no_improvement_count < self.settings.n_iter_no_change:
+        if improved:
+            state.no_improvement_count = 0
+            self.step_of_improvement = state.step
+        else:
+            state.no_improvement_count += 1
+        if not self.patience_ran_out():
             return False
+        # the epochs the step rule added to n_iter_no_change
+        self.extra_epochs = state.no_improvement_count - self.settings.n_iter_no_change
         state.no_improvement_count = 0
+        self.step_of_improvement = state.step
         return not self.schedule.on_plateau()
+
+    def patience_ran_out(self):
+        """Whether the monitored quantity has not improved for
+        ``n_iter_no_change`` epochs and, with a validation set and a
+        stochastic optimizer, for ``n_steps_no_change`` optimizer steps."""
+        state = self.state
+        return (
+            state.no_improvement_count >= self.settings.n_iter_no_change
+            and state.step - self.step_of_improvement >= self.min_steps
+        )
 
     def _unscored_epoch(self):
         """A NaN validation score: warn once, and do not count the epoch

@@ -16,9 +16,10 @@ from ._custom import CustomOptimizerStep
 from .constraints import MaxNorm
 from .optimizers import OPTIMIZERS
 from .penalties import ElasticNet, GroupLasso
+from .schedules import PER_STEP, strength_factor
 from .transforms import AddPenaltyGradient, ApplyUpdates
 
-_REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std")
+_REGULARIZED_BY_NOISE = ("dropout", "input_dropout", "dropconnect", "noise_std", "mixup_alpha")
 
 
 def takes_steps(optimizer):
@@ -200,6 +201,12 @@ class Settings:
     validation_fraction: float
     verbose: int
     slot_names: object
+    # schedules within a fit (see skreg.schedules)
+    warmup: float = 0.0
+    dropout_schedule: str = "constant"
+    n_steps_no_change: int = 0
+    average: object = None  # None, ("swa", first epoch) or ("ema", decay)
+    mixup_alpha: float = 0.0
 
     @property
     def is_stochastic(self):
@@ -215,6 +222,36 @@ class Settings:
     def needs_row_keys(self):
         """Whether per-sample noise is drawn from the rows' content keys."""
         return any(self.dropout) or bool(self.input_dropout or self.noise_std)
+
+    @property
+    def scheduled_noise(self):
+        """Whether the dropout rates follow a schedule within the fit."""
+        return self.dropout_schedule != "constant" and (
+            any(self.dropout) or bool(self.input_dropout or self.dropconnect)
+        )
+
+    @property
+    def steps_scheduled(self):
+        """Whether anything changes from one mini-batch step to the next: the
+        learning rate (a per-step schedule or a warm-up), the dropout rates or
+        a decoupled weight decay (see :mod:`skreg.schedules`)."""
+        per_step_rate = self.learning_rate is not None and (
+            self.schedule in PER_STEP or bool(self.warmup)
+        )
+        scheduled_decay = any(
+            getattr(link, "schedule", "constant") != "constant" for link in self.links
+        )
+        return per_step_rate or self.scheduled_noise or scheduled_decay
+
+    def noise_rates(self, progress):
+        """``(dropout per hidden layer, input_dropout, dropconnect)`` of the
+        step at training progress ``progress``."""
+        factor = strength_factor(self.dropout_schedule, progress)
+        return (
+            tuple(rate * factor for rate in self.dropout),
+            self.input_dropout * factor,
+            self.dropconnect * factor,
+        )
 
     def batch_size_for(self, n):
         """The mini-batch size for ``n`` training rows."""
@@ -248,6 +285,32 @@ def _refuse_with_lbfgs(est, penalties):
             "takes none and would ignore it. Use a stochastic optimizer such "
             "as 'adam', or max_norm=None."
         )
+
+
+def averaging(est, optimizer):
+    """What ``est.average`` asks for: None (off), ``("swa", k)`` (the mean of
+    the weights at the end of every epoch from epoch ``k`` on) or
+    ``("ema", decay)`` (an exponential moving average after every step)."""
+    average = est.average
+    if isinstance(average, (bool, np.bool_)):
+        spec = ("swa", 1) if average else None
+    elif isinstance(average, Integral) and average >= 1:
+        spec = ("swa", int(average))
+    elif isinstance(average, Real) and 0.0 < average < 1.0:
+        spec = ("ema", float(average))
+    else:
+        raise ValueError(
+            "average must be False, True, an int k >= 1 (the mean of the weights "
+            "at the end of each epoch from epoch k on) or a float in (0, 1) (the "
+            f"decay of an exponential moving average); got {average!r}."
+        )
+    if spec is not None and not takes_steps(optimizer):
+        raise ValueError(
+            f"average={average!r} averages the weights along the steps of a "
+            "stochastic optimizer; optimizer='lbfgs' takes none. Use a stochastic "
+            "optimizer such as 'adam', or average=False."
+        )
+    return spec
 
 
 def _learning_rate(est, optimizer, n_hidden):
@@ -325,4 +388,9 @@ def resolve_settings(est, n_hidden):
         validation_fraction=est.validation_fraction,
         verbose=est.verbose,
         slot_names=slot_names,
+        warmup=float(est.warmup),
+        dropout_schedule=est.dropout_schedule,
+        n_steps_no_change=est.n_steps_no_change,
+        average=averaging(est, optimizer),
+        mixup_alpha=float(est.mixup_alpha),
     )

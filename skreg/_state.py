@@ -66,6 +66,16 @@ class TrainingBuffers:
         """All per-layer parameter views: weights, then biases."""
         return self.coefs + self.intercepts
 
+    def layers_of(self, flat):
+        """``flat`` (laid out like ``params``) cut into arrays shaped like
+        the weights and like the biases: ``(coefs, intercepts)``."""
+        arrays, start = [], 0
+        for view in self.layers:
+            arrays.append(flat[start : start + view.size].reshape(view.shape))
+            start += view.size
+        n_layers = len(self.coefs)
+        return arrays[:n_layers], arrays[n_layers:]
+
 
 class TrainingState:
     """Parameters, optimizer state, counters, history and best weights.
@@ -88,6 +98,8 @@ class TrainingState:
         Epochs since the monitored quantity last improved by ``tol``.
     best : ndarray or None
         A flat copy of the parameters kept as the best so far.
+    average : WeightAverage or None
+        The running average of the parameters (``average``), if any.
     """
 
     def __init__(self, buffers, optimizer_state, counters, history, custom_optimizer=False):
@@ -106,6 +118,7 @@ class TrainingState:
         self.no_improvement_count = 0
         self.best = None
         self.has_best = False
+        self.average = None
 
     @classmethod
     def start(cls, coefs, intercepts, optimizer_state, slot_names, counters, history):

@@ -2,22 +2,31 @@
 for stochastic optimizers, full batch for L-BFGS. Both share the passes, the
 objective and the end-of-epoch monitor; neither reads the estimator.
 
+When a schedule changes something from one mini-batch to the next (a
+per-step learning-rate schedule or a warm-up, scheduled dropout rates or
+weight decay; see :mod:`skreg.schedules`), each step gets its training
+progress from a :class:`skreg.schedules.StepClock` and its rates from it.
+Otherwise every step of an epoch runs at the epoch's learning rate.
+
 Per mini-batch, data flows one way::
 
-    batch -> input noise/dropout -> forward (dropout, DropConnect) -> loss
+    batch -> mixup -> input noise/dropout -> forward (dropout, DropConnect) -> loss
           <- backward <- update chain (see skreg.transforms)
 """
 
 import math
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from ._mixup import mix_batch
 from ._update import FlatUpdate
 from .network import Workspace, forward, pack, unpack
 from .noise import layer_masks, perturb_inputs
+from .schedules import StepClock
 
 # an epoch whose loss exceeds the best one by this factor has diverged, even
 # while the loss is still a finite number
@@ -135,6 +144,9 @@ class StochasticStep:
         self.rng = rng
         self.update = FlatUpdate(self.settings.links, self.state.buffers)
         self.mask_buffers = None  # dropout masks, reused across batches
+        average = self.state.average
+        # the exponential moving average is updated after every step
+        self.after_step = average.after_step if average is not None and average.per_step else None
 
     def reserve(self, batch_size):
         """Dropout-mask buffers for mini-batches of up to ``batch_size`` rows."""
@@ -150,23 +162,41 @@ class StochasticStep:
             for W, rate in zip(coefs[:-1], self.settings.dropout)
         ]
 
-    def __call__(self, X, Y, sample_weight, keys, normalizer, lr):
-        """Train on one mini-batch; return its weighted data-loss sum."""
+    def __call__(self, X, Y, sample_weight, keys, normalizer, lr, progress=None):
+        """Train on one mini-batch; return its weighted data-loss sum.
+
+        ``progress`` (the share of the planned steps taken before this one)
+        is given when a schedule acts within the epoch; the scheduled dropout
+        rates and weight decay read it.
+        """
         s, state = self.settings, self.state
-        if s.input_dropout or s.noise_std:
-            X = perturb_inputs(X, keys, s.input_dropout, s.noise_std, self.rng)
+        if s.mixup_alpha:
+            X, Y, sample_weight = mix_batch(X, Y, sample_weight, s.mixup_alpha, self.rng)
+        dropout, input_dropout, dropconnect = s.dropout, s.input_dropout, s.dropconnect
+        if progress is not None and s.scheduled_noise:
+            dropout, input_dropout, dropconnect = s.noise_rates(progress)
+        if input_dropout or s.noise_std:
+            X = perturb_inputs(X, keys, input_dropout, s.noise_std, self.rng)
         masks = (None, None)
         if s.noisy_layers:
             masks = layer_masks(
-                state.buffers.coefs, keys, s.dropout, s.dropconnect, self.rng, self.mask_buffers
+                state.buffers.coefs, keys, dropout, dropconnect, self.rng, self.mask_buffers
             )
         loss_sum = self.passes.loss_and_gradients(X, Y, sample_weight, normalizer, masks)
         state.step += 1
-        self.update(lr, state.step, state.optimizer_state)
+        self.update(lr, state.step, state.optimizer_state, progress or 0.0)
+        if self.after_step is not None:
+            self.after_step()
         return loss_sum
 
-    def epoch(self, X, Y, sample_weight, keys, lr):
-        """One pass over the data; the mean objective's data part, or inf."""
+    def epoch(self, X, Y, sample_weight, keys, lr, schedule=None, clock=None):
+        """One pass over the data; the mean objective's data part, or inf.
+
+        Every step runs at the rate ``lr``, unless a ``clock``
+        (:class:`skreg.schedules.StepClock`, started for this epoch) is given:
+        then each step runs at ``schedule.rate_at(progress)`` with its own
+        progress.
+        """
         n = X.shape[0]
         batch_size = self.settings.batch_size_for(n)
         order = None
@@ -176,9 +206,17 @@ class StochasticStep:
         total_weight = sample_weight.sum()
         keys = keys if self.settings.needs_row_keys else None
         loss_sum = 0.0
-        for X_rows, Y_rows, sw, batch_keys in batches(X, Y, sample_weight, keys, batch_size, order):
+        parts = batches(X, Y, sample_weight, keys, batch_size, order)
+        for b, (X_rows, Y_rows, sw, batch_keys) in enumerate(parts):
             normalizer = total_weight * sw.shape[0] / n
-            loss_sum += self(X_rows, Y_rows, sw, batch_keys, normalizer, lr)
+            if clock is None:
+                loss_sum += self(X_rows, Y_rows, sw, batch_keys, normalizer, lr)
+            else:
+                progress = clock.progress(b)
+                loss_sum += self(
+                    X_rows, Y_rows, sw, batch_keys, normalizer, schedule.rate_at(progress),
+                    progress,
+                )
             if not math.isfinite(loss_sum):
                 return np.inf
         return loss_sum / total_weight
@@ -228,19 +266,40 @@ def fit_stochastic(step, X, Y, sample_weight, keys, n_epochs, monitor, validate)
     (``"converged"``, ``"max_iter"`` or ``"diverged"``).
 
     ``validate()`` returns the validation score of the current weights, or
-    None without a validation set.
+    None without a validation set. With weight averaging the epoch's end (the
+    validation score, the best weights, the callbacks) sees the averaged
+    weights, while training goes on from the raw iterate.
+
+    The schedules that act per step run over ``settings.max_iter`` epochs of
+    the training rows' mini-batches; the position of a step among them counts
+    the epochs of this fit so far (``state.n_iter``: reset by ``fit``,
+    continued by ``partial_fit``). Stopping early ends a schedule before its
+    end.
     """
     state, settings = step.state, step.settings
+    average = state.average
     guard = DivergenceGuard(state, step.passes, keeps_best=not monitor.validating)
+    clock = None
+    if settings.steps_scheduled:
+        n = X.shape[0]
+        clock = StepClock(math.ceil(n / settings.batch_size_for(n)), settings.max_iter)
     for _ in range(n_epochs):
         guard.start_epoch()
-        loss = step.epoch(X, Y, sample_weight, keys, monitor.schedule.current)
+        if clock is not None:
+            clock.start_epoch(state.n_iter)
+        if average is not None:
+            average.start_epoch()
+        loss = step.epoch(
+            X, Y, sample_weight, keys, monitor.schedule.current, monitor.schedule, clock
+        )
         state.n_iter += 1
         state.samples_seen += X.shape[0]
         if np.isfinite(loss):
             loss += settings.penalty_value(state.buffers.coefs)
         if guard.diverged(loss):
             guard.recover(X)
+            if average is not None:
+                average.recover()
             monitor.restore_best()
             if not state.loss_curve:
                 state.loss = np.inf
@@ -248,7 +307,11 @@ def fit_stochastic(step, X, Y, sample_weight, keys, n_epochs, monitor, validate)
             return "diverged"
         guard.record(loss)
         monitor.schedule.end_epoch(state.samples_seen)
-        if monitor.end_epoch(loss, validate()):
+        if average is not None:
+            average.end_epoch(state.n_iter)
+        with average.swapped_in() if average is not None else nullcontext():
+            stop = monitor.end_epoch(loss, validate())
+        if stop:
             return "converged"
     return "max_iter"
 

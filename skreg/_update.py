@@ -61,8 +61,9 @@ def make_chunks(params, grads, slots, n_weights):
     ]
 
 
-def run_chunks(links, chunks, lr, t, want_step, keep_steps):
-    """Run elementwise ``links`` over ``chunks`` (see :func:`make_chunks`).
+def run_chunks(links, chunks, lr, t, want_step, keep_steps, progress=0.0):
+    """Run elementwise ``links`` over ``chunks`` (see :func:`make_chunks`) at
+    training progress ``progress`` (see :mod:`skreg.schedules`).
 
     Returns the step taken where ``keep_steps``: a number, or True once the
     per-coordinate steps are left in each chunk's gradient piece (free once
@@ -70,7 +71,7 @@ def run_chunks(links, chunks, lr, t, want_step, keep_steps):
     """
     step = None
     for p, g, slots, scratch, n_weights in chunks:
-        context = StepContext(lr, t, n_weights, scratch, want_step)
+        context = StepContext(lr, t, n_weights, scratch, want_step, progress)
         updates = g
         for link in links:
             updates, slots = link.update(updates, slots, p, context)
@@ -83,8 +84,9 @@ def run_chunks(links, chunks, lr, t, want_step, keep_steps):
     return step
 
 
-def run_on_arrays(links, params, grads, state, lr, t, is_weight, want_steps):
-    """Run elementwise ``links`` on parameter arrays one by one.
+def run_on_arrays(links, params, grads, state, lr, t, is_weight, want_steps, progress=0.0):
+    """Run elementwise ``links`` on parameter arrays one by one, at training
+    progress ``progress``.
 
     ``state`` maps slot names to lists of arrays (one per parameter). Returns
     the step each array took (a number, or ``grads[i]`` filled with the
@@ -95,7 +97,7 @@ def run_on_arrays(links, params, grads, state, lr, t, is_weight, want_steps):
     for i, (p, g) in enumerate(zip(params, grads)):
         slots = {name: state[name][i] for name in names}
         chunks = make_chunks(p, g, slots, p.size if is_weight[i] else 0)
-        step = run_chunks(links, chunks, lr, t, want_steps, want_steps)
+        step = run_chunks(links, chunks, lr, t, want_steps, want_steps, progress)
         steps.append(g if step is True else step)
     return steps
 
@@ -123,14 +125,16 @@ class FlatUpdate:
         self.chunks = make_chunks(buffers.params, buffers.grads, buffers.slots, buffers.n_weights)
         self.compiled = CompiledUpdate.create(self.elementwise, buffers, self.keep_steps)
 
-    def __call__(self, lr, t, optimizer_state=None):
+    def __call__(self, lr, t, optimizer_state=None, progress=0.0):
         """One step with learning rate ``lr`` and step count ``t``;
-        ``optimizer_state`` is a custom optimizer's own state dict."""
+        ``optimizer_state`` is a custom optimizer's own state dict and
+        ``progress`` the share of the fit's planned steps taken before this
+        one (the scheduled weight decay reads it)."""
         if not self.elementwise:
             steps = None
-        elif self.compiled is None or not self.compiled(lr, t):
+        elif self.compiled is None or not self.compiled(lr, t, progress):
             steps = run_chunks(
-                self.elementwise, self.chunks, lr, t, self.want_step, self.keep_steps
+                self.elementwise, self.chunks, lr, t, self.want_step, self.keep_steps, progress
             )
             if steps is True:
                 steps = self.buffers.grads
@@ -244,8 +248,9 @@ class CompiledUpdate:
     def _scalar(self, value):
         return None if value is None else self.dtype.type(value)
 
-    def __call__(self, lr, t):
-        """One step; False (nothing done) if the kernels are busy elsewhere."""
+    def __call__(self, lr, t, progress=0.0):
+        """One step at training progress ``progress``; False (nothing done) if
+        the kernels are busy elsewhere."""
         b, rule = self.buffers, self.rule
         l1, threshold = self.l1, None
         if l1 is not None and rule.scalar_step:
@@ -255,7 +260,7 @@ class CompiledUpdate:
             b.params, b.grads, self.s1, self.s2, b.n_weights,
             rule.kernel_constants(lr, t, self.dtype),
             self._scalar(self.l2),
-            None if self.decay is None else self._scalar(self.decay.factor(lr)),
+            None if self.decay is None else self._scalar(self.decay.factor(lr, progress)),
             self._scalar(l1), self._scalar(threshold),
             True if self.keep_step else None,
         )

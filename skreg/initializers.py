@@ -13,8 +13,10 @@ preset              variance                         uniform bound
 ``lecun_*``         ``1 / fan_in``                   ``sqrt(3 / fan_in)``
 ==================  ===============================  ===========================
 
-Biases always start at zero (as in Keras): the random weights already break
-the symmetry between units. (scikit-learn's MLP also draws its biases from the
+Hidden biases always start at zero (as in Keras): the random weights already
+break the symmetry between units. The estimators start the output biases at
+the best constant prediction of the training targets (the class log-prior or
+the target mean). (scikit-learn's MLP also draws its biases from the
 Glorot uniform distribution; skreg does not, whatever ``init`` is.)
 
 ``init="data"`` starts from the training data instead

@@ -22,6 +22,45 @@ def init_parameters(layer_sizes, init, rng, dtype):
     return coefs, intercepts
 
 
+#: the least probability the output biases of a classifier start from: a
+#: class without weight in the data starts at log(1e-3), not at -inf
+PRIOR_FLOOR = 1e-3
+
+
+def constant_output_bias(out_activation, Y, sample_weight):
+    """The output biases whose prediction is the weighted mean of ``Y``.
+
+    With zero weights in the hidden-to-output connections the network then
+    predicts the best constant of the canonical-link loss: the target mean
+    (identity output), the log of the mean (exp output), the log of the
+    class frequencies (softmax) or the logit of each output's positive rate
+    (logistic). Frequencies are clipped to ``[PRIOR_FLOOR, 1 - PRIOR_FLOOR]``
+    (logistic) or from below at ``PRIOR_FLOOR`` (softmax), and a non-positive
+    mean of an exp output gives 0.
+
+    Parameters
+    ----------
+    out_activation : {"identity", "exp", "softmax", "logistic"}
+    Y : ndarray of shape (n_samples, n_outputs)
+        The training targets (one-hot or soft for the classifiers).
+    sample_weight : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    bias : ndarray of shape (n_outputs,), float64
+    """
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    means = weights @ np.asarray(Y, dtype=np.float64) / weights.sum()
+    if out_activation == "identity":
+        return means
+    if out_activation == "exp":
+        return np.log(np.where(means > 0, means, 1.0))
+    if out_activation == "softmax":
+        return np.log(np.maximum(means, PRIOR_FLOOR))
+    p = np.clip(means, PRIOR_FLOOR, 1.0 - PRIOR_FLOOR)
+    return np.log(p) - np.log1p(-p)
+
+
 class ForwardResult:
     """What the backward pass needs from one forward pass.
 

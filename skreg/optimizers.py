@@ -18,14 +18,16 @@ from numbers import Integral, Real
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 
-from ._compat import Interval, validate_params
+from ._compat import Interval, StrOptions, validate_params
 from ._update import run_on_arrays
 from .rules import AdadeltaRule, AdagradRule, AdamRule, MomentumRule, RMSpropRule, SGDRule
+from .schedules import STRENGTH_SCHEDULES
 from .transforms import ApplyUpdates, DecoupledDecay
 
 _DECAY = [Interval(Real, 0, 1, closed="left")]  # a fraction kept per step, in [0, 1)
 _EPSILON = [Interval(Real, 0, None, closed="neither")]  # > 0: 0/0 where g = 0 otherwise
 _WEIGHT_DECAY = [Interval(Real, 0, None, closed="left")]
+_WEIGHT_DECAY_SCHEDULE = [StrOptions(set(STRENGTH_SCHEDULES))]
 
 
 class Optimizer(BaseEstimator):
@@ -33,7 +35,8 @@ class Optimizer(BaseEstimator):
 
     Subclasses define :meth:`rule` (the direction link, from
     :mod:`skreg.rules`) and ``default_learning_rate``; those with a
-    decoupled weight decay set ``weight_decay``.
+    decoupled weight decay set ``weight_decay`` (and may set
+    ``weight_decay_schedule``).
     """
 
     default_learning_rate = 1e-3
@@ -50,12 +53,14 @@ class Optimizer(BaseEstimator):
         -------
         list of Link
             The direction rule, then decoupled weight decay where the
-            optimizer has a positive ``weight_decay``.
+            optimizer has a positive ``weight_decay``, on its
+            ``weight_decay_schedule``.
         """
         links = [self.rule()]
         weight_decay = float(getattr(self, "weight_decay", 0.0) or 0.0)
         if weight_decay:
-            links.append(DecoupledDecay(weight_decay))
+            schedule = getattr(self, "weight_decay_schedule", "constant")
+            links.append(DecoupledDecay(weight_decay, schedule))
         return links
 
     @property
@@ -90,7 +95,7 @@ class Optimizer(BaseEstimator):
             state[name] = [slots[name] for slots in per_param]
         return state
 
-    def update(self, params, grads, state, lr, is_weight, return_steps=False):
+    def update(self, params, grads, state, lr, is_weight, return_steps=False, progress=0.0):
         """Take one step in place on ``params`` and ``state``.
 
         Parameters
@@ -108,6 +113,12 @@ class Optimizer(BaseEstimator):
             If True, return the step size taken per parameter (a number, or
             an array of per-coordinate steps for adaptive optimizers), which is
             the scale of the proximal steps.
+        progress : float, default=0.0
+            Share of the planned training steps taken before this one, which
+            a ``weight_decay_schedule`` reads (see :mod:`skreg.schedules`).
+            The estimators pass it to their built-in chain; an object that
+            wraps this optimizer and calls ``update`` without it gets the
+            strength of the start, ``weight_decay`` itself.
 
         Returns
         -------
@@ -116,7 +127,8 @@ class Optimizer(BaseEstimator):
         state["t"] += 1
         links = [*self.transforms(), ApplyUpdates()]
         steps = run_on_arrays(
-            links, params, grads, state, float(lr), state["t"], is_weight, return_steps
+            links, params, grads, state, float(lr), state["t"], is_weight, return_steps,
+            float(progress),
         )
         return steps if return_steps else None
 
@@ -321,16 +333,33 @@ class AdamW(Adam):
         As for :class:`Adam`.
     weight_decay : float, default=0.01
         Decoupled decay rate, multiplied by the learning rate.
+    weight_decay_schedule : {"constant", "flat_cosine"}, default="constant"
+        How the decay rate changes over the planned steps of a fit (``max_iter``
+        epochs): ``"constant"`` keeps ``weight_decay``; ``"flat_cosine"`` keeps
+        it for the first half, then lowers it along a half cosine to 0 at the
+        end, step by step (RealMLP's schedule; see :mod:`skreg.schedules`).
+
+    Examples
+    --------
+    >>> from skreg import MLPClassifier
+    >>> from skreg.optimizers import AdamW
+    >>> MLPClassifier(optimizer=AdamW(weight_decay=0.02, weight_decay_schedule="flat_cosine"))
+    MLPClassifier(optimizer=AdamW(weight_decay=0.02, weight_decay_schedule='flat_cosine'))
     """
 
     _parameter_constraints = {
         **Adam._parameter_constraints,
         "weight_decay": _WEIGHT_DECAY,
+        "weight_decay_schedule": _WEIGHT_DECAY_SCHEDULE,
     }
 
-    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
+    def __init__(
+        self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01,
+        weight_decay_schedule="constant",
+    ):
         super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         self.weight_decay = weight_decay
+        self.weight_decay_schedule = weight_decay_schedule
 
 
 class SGDW(SGD):
@@ -348,12 +377,18 @@ class SGDW(SGD):
     ----------
     weight_decay : float, default=0.01
         Decoupled decay rate, multiplied by the learning rate.
+    weight_decay_schedule : {"constant", "flat_cosine"}, default="constant"
+        As for :class:`AdamW`.
     """
 
-    _parameter_constraints = {"weight_decay": _WEIGHT_DECAY}
+    _parameter_constraints = {
+        "weight_decay": _WEIGHT_DECAY,
+        "weight_decay_schedule": _WEIGHT_DECAY_SCHEDULE,
+    }
 
-    def __init__(self, weight_decay=0.01):
+    def __init__(self, weight_decay=0.01, weight_decay_schedule="constant"):
         self.weight_decay = weight_decay
+        self.weight_decay_schedule = weight_decay_schedule
 
 
 class LBFGS(BaseEstimator):

@@ -273,7 +273,7 @@ class RegularizationPathDisplay:
     alpha uses the informative three:
 
     >>> display.used_features
-    array([0.2 , 0.15, 0.15, 0.  ])
+    array([0.16666667, 0.15      , 0.15      , 0.        ])
     >>> reg.alpha_, reg.used_features_.nonzero()[0]
     (0.001, array([ 0, 13, 17]))
     """

@@ -28,6 +28,8 @@ The optimizers' direction links (their update rules) live in
 
 import numpy as np
 
+from .schedules import strength_factor
+
 
 class StepContext:
     """What the links of one step share (see the module docstring).
@@ -44,17 +46,21 @@ class StepContext:
         Buffers of the parameters' size and dtype, free for the links.
     want_step : bool
         Whether a later link needs ``step`` (a proximal step is on).
+    progress : float, default=0.0
+        Share of the fit's planned steps taken before this one (see
+        :mod:`skreg.schedules`), which scheduled links read.
     """
 
-    __slots__ = ("lr", "t", "n_weights", "scratch", "want_step", "step")
+    __slots__ = ("lr", "t", "n_weights", "scratch", "want_step", "step", "progress")
 
-    def __init__(self, lr, t, n_weights, scratch, want_step):
+    def __init__(self, lr, t, n_weights, scratch, want_step, progress=0.0):
         self.lr = lr
         self.t = t
         self.n_weights = n_weights
         self.scratch = scratch
         self.want_step = want_step
         self.step = None
+        self.progress = progress
 
 
 class Link:
@@ -91,26 +97,34 @@ class AddPenaltyGradient(_PenaltyLink):
 
 
 class DecoupledDecay(Link):
-    """``theta -= lr * weight_decay * theta`` on the weights, from the weights
-    before the step (the direction was taken there).
+    """``theta -= lr * weight_decay * s(p) * theta`` on the weights, from the
+    weights before the step (the direction was taken there).
 
     Parameters
     ----------
     weight_decay : float
         Decay rate, multiplied by the learning rate of each step.
+    schedule : {"constant", "flat_cosine"}, default="constant"
+        ``s(p)`` of the step's training progress ``p`` (see
+        :mod:`skreg.schedules`): 1 throughout, or 1 for the first half of the
+        planned steps and a half cosine down to 0 after.
     """
 
-    def __init__(self, weight_decay):
+    def __init__(self, weight_decay, schedule="constant"):
         self.weight_decay = float(weight_decay)
+        self.schedule = schedule
 
-    def factor(self, lr):
-        """The multiplier of the weights at learning rate ``lr``."""
-        return 1.0 - lr * self.weight_decay
+    def factor(self, lr, progress=0.0):
+        """The multiplier of the weights at learning rate ``lr`` and training
+        progress ``progress``."""
+        if self.schedule == "constant":
+            return 1.0 - lr * self.weight_decay
+        return 1.0 - lr * self.weight_decay * strength_factor(self.schedule, progress)
 
     def update(self, updates, state, params, context):
         n = context.n_weights
         if n and self.weight_decay:
-            params[:n] *= self.factor(context.lr)
+            params[:n] *= self.factor(context.lr, context.progress)
         return updates, state
 
 

@@ -230,12 +230,19 @@ def _warnings_of(fit):
 def test_unscaled_target_that_stops_training_early_warns(optimizer, scale):
     y = Y_REG * scale
     est, caught = _warnings_of(
-        lambda: MLPRegressor((10,), optimizer=optimizer, random_state=0).fit(X_REG, y)
+        lambda: MLPRegressor((10,), optimizer=optimizer, normalize_y=False,
+                             random_state=0).fit(X_REG, y)
     )
     assert est.score(X_REG, y) < 0.01  # it learned nothing ...
     messages = [str(w.message) for w in caught if NOT_LEARNED in str(w.message)]
     assert len(messages) == 1  # ... and says so
-    assert "mean of y" in messages[0] and "scale" in messages[0].lower()
+    assert "mean of y" in messages[0] and "normalize_y=True" in messages[0]
+    # the default standardizes the target: the same fit learns, silently
+    est, caught = _warnings_of(
+        lambda: MLPRegressor((10,), optimizer=optimizer, random_state=0).fit(X_REG, y)
+    )
+    assert est.score(X_REG, y) > 0.5
+    assert not [w for w in caught if NOT_LEARNED in str(w.message)]
 
 
 def test_unscaled_features_that_stop_training_early_warn_for_a_classifier():
@@ -261,12 +268,11 @@ def test_normal_fits_that_converge_do_not_warn(optimizer):
 
 def test_a_fit_that_trains_for_a_while_towards_the_mean_does_not_warn():
     # a strong alpha holds the model at the mean, but L-BFGS works its way
-    # there for more than a few iterations: a deliberate outcome
-    est, caught = _warnings_of(
-        lambda: MLPRegressor((10,), alpha=1e6, optimizer="lbfgs", random_state=0).fit(
-            X_REG, Y_REG
-        )
-    )
+    # there from a trained network for more than a few iterations: a
+    # deliberate outcome (a new fit starts its output bias at the mean already)
+    trained = MLPRegressor((10,), optimizer="lbfgs", max_iter=500, random_state=0)
+    trained.fit(X_REG, Y_REG).set_params(alpha=1e6, warm_start=True)
+    est, caught = _warnings_of(lambda: trained.fit(X_REG, Y_REG))
     assert abs(est.score(X_REG, Y_REG)) < 1e-6
     assert est.n_iter_ > est.n_iter_no_change + 2
     assert not [w for w in caught if NOT_LEARNED in str(w.message)]

@@ -127,3 +127,78 @@ def test_partial_fit_refuses_early_stopping():
     with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
         reg.partial_fit(X, y)
     assert not hasattr(reg, "coefs_")
+
+
+# -- patience in optimizer steps (n_steps_no_change) --------------------------------
+def _stopping_epoch(**params):
+    """Epochs run when only the first epoch improves (tol=1e9), on 100 rows
+    of which 80 train: 4 steps per epoch in batches of 20."""
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    reg = MLPRegressor((3,), tol=1e9, early_stopping=True, validation_fraction=0.2,
+                       batch_size=20, max_iter=30, n_iter_no_change=2, random_state=0,
+                       **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # it learns nothing
+        reg.fit(X, X[:, 0])
+    assert reg.t_ == 80 * reg.n_iter_  # 80 training rows: 4 steps per epoch
+    return reg.n_iter_
+
+
+@pytest.mark.parametrize("n_steps, epochs", [(0, 3), (8, 3), (9, 4), (12, 4), (13, 5),
+                                             (40, 11)])
+def test_patience_covers_n_steps_no_change_steps(n_steps, epochs):
+    # epoch 1 improves; training stops after 2 epochs without improvement
+    # *and* n_steps steps since epoch 1: 4 steps per epoch
+    assert _stopping_epoch(n_steps_no_change=n_steps) == epochs
+
+
+def test_step_patience_changes_nothing_where_epochs_have_many_steps():
+    X, y = make_regression(n_samples=200, n_features=4, noise=1.0, random_state=0)
+    common = dict(hidden_layer_sizes=(5,), tol=1e9, early_stopping=True, batch_size=10,
+                  max_iter=100, random_state=0)
+    # 180 training rows in batches of 10: 18 steps per epoch, and the default
+    # 10 epochs of patience (180 steps) cover 100 steps
+    steps = MLPRegressor(**common, n_steps_no_change=100).fit(X, y / y.std())
+    epochs_only = MLPRegressor(**common).fit(X, y / y.std())
+    assert steps.n_iter_ == epochs_only.n_iter_ == 1 + steps.n_iter_no_change
+    # up to 180 steps the rule is the same; one more step needs another epoch
+    at_bound = MLPRegressor(**common, n_steps_no_change=180).fit(X, y / y.std())
+    past = MLPRegressor(**common, n_steps_no_change=181).fit(X, y / y.std())
+    assert at_bound.n_iter_ == 11 and past.n_iter_ == 12
+
+
+def test_step_patience_is_for_the_validation_score_of_stochastic_fits():
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    common = dict(hidden_layer_sizes=(3,), batch_size=20, max_iter=30, n_iter_no_change=2,
+                  n_steps_no_change=1000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # the training-loss patience counts epochs only
+        assert MLPRegressor(**common, tol=1e9).fit(X, X[:, 0]).n_iter_ == 3
+        # L-BFGS's full-batch iterations count as epochs (a constant score
+        # improves once, at the first iteration)
+        lbfgs = MLPRegressor(**common, optimizer="lbfgs", tol=0.0, early_stopping=True,
+                             validation_fraction=0.2,
+                             scoring=lambda est, X, y, sample_weight=None: 0.0)
+        lbfgs.fit(X, X[:, 0])
+    assert lbfgs.n_iter_ == 3
+
+
+def test_step_patience_with_an_adaptive_rate_waits_as_long():
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    reg = MLPRegressor((3,), optimizer="sgd", learning_rate="adaptive", learning_rate_init=0.01,
+                       tol=1e9, early_stopping=True, validation_fraction=0.2, batch_size=20,
+                       max_iter=9, n_iter_no_change=2, n_steps_no_change=12, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, X[:, 0])
+    # plateaus after epochs 4 and 7 (3 epochs = 12 steps each): the rate is
+    # divided by 5 twice
+    assert reg._learning_rate == pytest.approx(0.01 / 25)
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, np.inf, "100"])
+def test_other_step_patience_values_are_refused(value):
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    with pytest.raises(ValueError, match="n_steps_no_change"):
+        MLPRegressor(early_stopping=True, n_steps_no_change=value).fit(X, X[:, 0])

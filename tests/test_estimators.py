@@ -242,7 +242,7 @@ def test_poisson_regression_matches_sklearn_poisson_regressor():
     X = rng.normal(size=(400, 3))
     y = rng.poisson(np.exp(0.5 * X[:, 0] - 0.3 * X[:, 1]))
     reg = MLPRegressor(hidden_layer_sizes=(), loss="poisson", alpha=0.1, optimizer="lbfgs",
-                       tol=1e-10, max_iter=1000, random_state=0).fit(X, y)
+                       normalize_y=False, tol=1e-10, max_iter=1000, random_state=0).fit(X, y)
     reference = PoissonRegressor(alpha=0.1, tol=1e-10, max_iter=1000).fit(X, y)
     assert reg.out_activation_ == "exp"
     np.testing.assert_allclose(reg.coefs_[0].ravel(), reference.coef_, atol=1e-5)
@@ -262,7 +262,7 @@ def test_ridge_closed_form_with_lbfgs():
     y = X @ [1.0, 2.0, -1.0, 0.0] + 0.5 + 0.1 * rng.normal(size=100)
     alpha = 0.3
     reg = MLPRegressor(hidden_layer_sizes=(), alpha=alpha, optimizer="lbfgs", tol=1e-12,
-                       max_iter=1000).fit(X, y)
+                       max_iter=1000, normalize_y=False).fit(X, y)
     # sklearn's Ridge minimizes ||y - Xw - b||^2 + alpha_r ||w||^2: alpha_r = n * alpha
     reference = Ridge(alpha=alpha * len(y)).fit(X, y)
     # L-BFGS stops on scipy's relative-reduction test; the shrinkage itself is

@@ -35,6 +35,7 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from skreg import MLPClassifier, MLPRegressor
 from skreg._settings import optimizer_object, takes_steps
 from skreg.optimizers import LBFGS, Adam, AdamW, Momentum, RMSprop
+from skreg.preprocessing import FeatureScaleWarning
 
 FAST = settings(
     max_examples=200,
@@ -47,7 +48,8 @@ THOROUGH = settings(FAST, max_examples=2000)
 # continued fits train twice per example: fewer examples in the default run
 CONTINUED = settings(FAST, max_examples=100)
 
-ALLOWED_WARNINGS = (ConvergenceWarning, DataConversionWarning)
+# a drawn X may have columns of very different spreads (few rows, many zeros)
+ALLOWED_WARNINGS = (ConvergenceWarning, DataConversionWarning, FeatureScaleWarning)
 NOISE_PARAMS = ("dropout", "input_dropout", "dropconnect", "noise_std")
 
 
@@ -149,8 +151,10 @@ COMMON_PARAMS = {
          LBFGS(max_fun=0), LBFGS(max_fun=True), _MinimizeOnly()],
     ),
     "learning_rate_init": (["auto", 1e-3, 0.1, 10.0], [0.0, -1.0, "fast", np.nan]),
-    "learning_rate": (["constant", "invscaling", "adaptive"], ["fast"]),
+    "learning_rate": (["constant", "invscaling", "adaptive", "cosine", "coslog4"], ["fast"]),
     "power_t": ([0.0, 0.5], [-1.0]),
+    "warmup": ([0.0, 0.3], [1.0, -0.1]),
+    "dropout_schedule": (["constant", "flat_cosine"], ["cosine"]),
     "batch_size": (["auto", 1, 7, 1000], [0, -3, 2.5, "big", True]),
     "max_iter": ([1, 2, 3], [0, -1, 1.5]),
     "shuffle": ([True, False], ["yes"]),
@@ -159,6 +163,8 @@ COMMON_PARAMS = {
     "n_iter_no_change": ([1, 2, 5, np.inf], [0, 2.5, -np.inf]),
     "early_stopping": ([False, True], ["yes"]),
     "validation_fraction": ([0.1, 0.5, 0.9], [0.0, 1.0, 1.5]),
+    "n_steps_no_change": ([0, 3, 100], [-1, 2.5, np.inf]),
+    "average": ([False, True, 3, 0.9], [0, -1, 1.0, "swa"]),
     "mc_samples": ([2, 3], [1, 0, 10**12, True]),
     "warm_start": ([False, True], [1.5]),
 }
@@ -541,6 +547,10 @@ def add_rule_problems(params, invalid, problems):
             problems.update(noisy | {"optimizer", "lbfgs"})
         if value("l1_ratio", 0) > 0 and value("alpha", 1e-4) > 0:
             problems.update({"l1_ratio", "optimizer", "lbfgs"})
+    if (optimizer == "lbfgs" or isinstance(optimizer, LBFGS)) and (
+        value("average", False) is not False
+    ):
+        problems.update({"average", "optimizer", "lbfgs"})
 
 
 # -- running a case ----------------------------------------------------------

@@ -50,7 +50,10 @@ EXPECTED_PARAMS = {
     RMSprop: {"rho": 0.9, "epsilon": 1e-8},
     Adam: {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8},
     Nadam: {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8},
-    AdamW: {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8, "weight_decay": 0.01},
+    AdamW: {
+        "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8, "weight_decay": 0.01,
+        "weight_decay_schedule": "constant",
+    },
     LBFGS: {"max_fun": 15000},
 }
 
@@ -460,6 +463,7 @@ INVALID_SETTINGS = [
     (Adam, {"beta_2": 1.0}),
     (Nadam, {"epsilon": 0.0}),
     (AdamW, {"weight_decay": -0.1}),
+    (AdamW, {"weight_decay_schedule": "cosine"}),
     (LBFGS, {"max_fun": 0}),
 ]
 

@@ -273,7 +273,8 @@ def test_single_class_with_early_stopping_partial_fit_and_mc_dropout():
 # -- the statements of the "Coming from scikit-learn's MLP" page --------------------------
 def _from_the_same_start(solver_kwargs, optimizer, alpha, batch_size, n_epochs=4):
     """skreg's and scikit-learn's weights after ``n_epochs`` from the same
-    initial weights (zero biases, as skreg starts them)."""
+    initial weights (zero hidden biases and the output bias at the target
+    mean, as skreg starts them; skreg's target standardization off)."""
     rng = np.random.default_rng(0)
     start = [rng.normal(size=(4, 5)) * 0.5, rng.normal(size=(5, 1)) * 0.5]
     y = Y_REG / Y_REG.std()
@@ -283,11 +284,11 @@ def _from_the_same_start(solver_kwargs, optimizer, alpha, batch_size, n_epochs=4
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = MLPRegressor(**common, optimizer=optimizer, alpha=alpha, max_iter=n_epochs,
-                            init=lambda fan_in, fan_out, rng: next(layers).copy()).fit(X_REG, y)
+                            normalize_y=False, init=lambda fan_in, fan_out, rng: next(layers).copy()).fit(X_REG, y)
         theirs = SkMLPRegressor(**common, alpha=alpha * batch_size, max_iter=1, warm_start=True,
                                 **solver_kwargs).fit(X_REG, y)
         theirs.coefs_ = [W.copy() for W in start]
-        theirs.intercepts_ = [np.zeros(5), np.zeros(1)]
+        theirs.intercepts_ = [np.zeros(5), np.array([y.mean()])]
         theirs.set_params(max_iter=n_epochs).fit(X_REG, y)
     return ours, theirs
 
