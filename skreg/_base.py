@@ -280,7 +280,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 trained = passes.validation_loss(X, Y, sample_weight)
             warn_if_nothing_learned(loss, Y, sample_weight, trained)
         self._copy_out(state)
-        if reason == "max_iter" and not incremental:
+        # a learning rate planned to decay to zero at max_iter ends there by design
+        planned = (settings.is_stochastic and settings.learning_rate is not None
+                   and settings.schedule in PER_STEP)
+        if reason == "max_iter" and not incremental and not planned:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization has not converged yet."

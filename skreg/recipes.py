@@ -26,6 +26,7 @@ _TASKS = ("classification", "regression")
 TABULAR_MLP_SETTINGS = {
     "hidden_layer_sizes": (256, 256, 256),
     "activation": "selu",
+    "init": "data",
     "learning_rate_init": 2.5e-3,
     "learning_rate": "coslog4",
     "batch_size": 256,
@@ -73,7 +74,9 @@ def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
         Settings that replace the recipe's. A plain name (``dropout=0.3``,
         ``max_iter=100``) goes to the network; a name with a step prefix
         (``periodic__sigma=0.3``, ``scale__clip=5.0``) goes to that step, as
-        in :meth:`~sklearn.pipeline.Pipeline.set_params`.
+        in :meth:`~sklearn.pipeline.Pipeline.set_params`; a step name
+        replaces the step (``periodic="passthrough"`` drops the periodic
+        features).
 
     Returns
     -------
@@ -103,14 +106,18 @@ def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_iris
     >>> from skreg.recipes import make_tabular_mlp
-    >>> X, y = load_iris(return_X_y=True)
-    >>> model = make_tabular_mlp(random_state=0, hidden_layer_sizes=(32,), max_iter=20)
-    >>> model.fit(X, y).score(X, y) > 0.9
-    True
+    >>> model = make_tabular_mlp(random_state=0)
     >>> [name for name, _ in model.steps]
     ['scale', 'periodic', 'mlp']
+    >>> mlp = model.named_steps["mlp"]
+    >>> mlp.hidden_layer_sizes, mlp.activation, mlp.learning_rate, mlp.max_iter
+    ((256, 256, 256), 'selu', 'coslog4', 256)
+    >>> make_tabular_mlp("regression", dropout=0.3).named_steps["mlp"].dropout
+    0.3
+
+    Fit it like any estimator: ``model.fit(X_train, y_train).score(X_test,
+    y_test)``.
     """
     if task not in _TASKS:
         raise ValueError(
@@ -134,7 +141,10 @@ def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
     routed = {}
     for key, value in overrides.items():
         prefix = key.split("__", 1)[0]
-        routed[key if "__" in key and prefix in step_names else f"mlp__{key}"] = value
+        if key in step_names or ("__" in key and prefix in step_names):
+            routed[key] = value  # a whole step, or a step's parameter
+        else:
+            routed[f"mlp__{key}"] = value
     if routed:
         pipeline.set_params(**routed)
     return pipeline
