@@ -120,12 +120,12 @@ DATA_INIT_POINTS = 5
 def data_dependent_init(coefs, intercepts, X, activation, rng):
     """Rescale drawn weights and set the hidden biases from the training data.
 
-    Layer by layer, on up to :data:`DATA_INIT_ROWS` rows of ``X`` (drawn
+    Layer by layer, on up to ``DATA_INIT_ROWS`` (4096) rows of ``X`` (drawn
     without replacement when there are more): each unit's incoming weights
     are divided by the standard deviation of its pre-activation over the
     rows, so every pre-activation starts with standard deviation one; then
     each hidden unit's bias is set to minus a convex combination of its
-    (rescaled) pre-activations at :data:`DATA_INIT_POINTS` random rows, with
+    (rescaled) pre-activations at ``DATA_INIT_POINTS`` (5) random rows, with
     weights drawn from a flat Dirichlet distribution, so the unit's kink
     passes through a point inside the data. The output layer's weights are
     rescaled the same way; its biases are left to the caller. This is the
@@ -141,8 +141,7 @@ def data_dependent_init(coefs, intercepts, X, activation, rng):
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         The training inputs.
     activation : str
-        The hidden layers' activation (a key of
-        :data:`skreg.activations.ACTIVATIONS`).
+        The hidden layers' activation (``"relu"``, ``"selu"``, ...).
     rng : numpy.random.Generator
         Draws the rows and the convex combinations.
     """

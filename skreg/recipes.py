@@ -54,12 +54,13 @@ _PERIODIC = {"n_frequencies": 8, "sigma": 0.1}
 def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
     """Build skreg's recommended pipeline for numeric tabular data.
 
-    The pipeline has three steps: ``"scale"``, a :class:`SmoothClipScaler`
+    The pipeline has three steps: ``"scale"``, a
+    :class:`~skreg.preprocessing.SmoothClipScaler`
     (median and inter-quartile scaling, then ``x / sqrt(1 + (x / 3)^2)``);
-    ``"periodic"``, :class:`PeriodicFeatures` (each column kept, plus sines
-    and cosines of it at fixed random frequencies); and ``"mlp"``, an
-    :class:`MLPClassifier` or :class:`MLPRegressor` with the recipe's
-    settings. Each setting and the measurement behind it are in
+    ``"periodic"``, :class:`~skreg.preprocessing.PeriodicFeatures` (each
+    column kept, plus sines and cosines of it at fixed random frequencies);
+    and ``"mlp"``, an :class:`~skreg.MLPClassifier` or
+    :class:`~skreg.MLPRegressor` with the recipe's settings. Each setting and the measurement behind it are in
     :ref:`recipe`.
 
     Parameters
