@@ -60,8 +60,8 @@ def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
     ``"periodic"``, :class:`~skreg.preprocessing.PeriodicFeatures` (each
     column kept, plus sines and cosines of it at fixed random frequencies);
     and ``"mlp"``, an :class:`~skreg.MLPClassifier` or
-    :class:`~skreg.MLPRegressor` with the recipe's settings. Each setting and the measurement behind it are in
-    :ref:`recipe`.
+    :class:`~skreg.MLPRegressor` with the recipe's settings. Each setting
+    and the measurement behind it are in :ref:`recipe`.
 
     Parameters
     ----------
