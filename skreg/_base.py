@@ -225,9 +225,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         X, y, encoded, strata, sample_weight = self._validate_training_data(
             X, y, sample_weight, first_call, incremental, classes, transform=False
         )
-        Y = self._training_targets(encoded, sample_weight, first_call)
         hidden = hidden_sizes(self)
         settings = resolve_settings(self, len(hidden))
+        # after the checks: a refused fit leaves a fitted model's scaling alone
+        Y = self._training_targets(encoded, sample_weight, first_call)
         rng = self._next_rng(fresh=first_call)
         self._mc_rates = training_rates(settings)
         if first_call:

@@ -286,7 +286,7 @@ def test_ridge_closed_form_with_lbfgs():
         ({"optimizer": "lbfgs", "l1_ratio": 0.5}, "l1_ratio"),
         ({"init": "orthogonal"}, "init"),
         ({"learning_rate_init": 0.0}, "learning_rate_init"),
-        ({"learning_rate": "cosine"}, "learning_rate"),
+        ({"learning_rate": "cos"}, "learning_rate"),
         ({"batch_size": 0}, "batch_size"),
         ({"max_iter": 0}, "max_iter"),
         ({"validation_fraction": 1.0}, "validation_fraction"),

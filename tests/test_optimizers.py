@@ -651,7 +651,7 @@ def _scaled_regression():
 def _linear_fit(X, y, **params):
     common = dict(
         hidden_layer_sizes=(), random_state=0, max_iter=100, tol=0.0,
-        n_iter_no_change=1000, batch_size=20,
+        n_iter_no_change=1000, batch_size=20, normalize_y=False,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -750,7 +750,8 @@ def test_lbfgs_matches_closed_form_ridge(optimizer, sample_weight):
     sw = rng.uniform(0.2, 3.0, size=80) if sample_weight else None
     alpha = 0.3
     est = MLPRegressor(
-        hidden_layer_sizes=(), optimizer=optimizer, alpha=alpha, tol=1e-10, random_state=0
+        hidden_layer_sizes=(), optimizer=optimizer, alpha=alpha, tol=1e-10, random_state=0,
+        normalize_y=False,
     ).fit(X, y, sample_weight=sw)
     w, b = _ridge(X, y, alpha, sw)
     np.testing.assert_allclose(est.coefs_[0].ravel(), w, atol=1e-4)

@@ -52,7 +52,8 @@ def test_path_is_a_sequence_of_warm_started_fits():
     for i, alpha in enumerate(alphas):
         by_hand.set_params(alpha=alpha, warm_start=i > 0).fit(X_tr, y_tr)
         pred = by_hand.predict(X_va)
-        scores.append(-0.5 * np.mean((pred - y_va) ** 2))
+        # the data loss of the standardized target (normalize_y)
+        scores.append(-0.5 * np.mean(((pred - y_va) / by_hand._y_scale[0]) ** 2))
         n_iter.append(by_hand.n_iter_)
         used.append(by_hand.used_features_.sum())
     _same_weights(path.estimator, by_hand)
@@ -100,8 +101,10 @@ def test_feature_exit_alpha():
 
 
 def test_default_alphas_scale_is_the_null_loss():
-    grid = default_alphas(MLPRegressor(), X_REG, Y_REG * 3, n_alphas=5)
+    grid = default_alphas(MLPRegressor(normalize_y=False), X_REG, Y_REG * 3, n_alphas=5)
     assert_allclose(grid[-1], 0.5 * np.var(Y_REG * 3), rtol=1e-10)
+    # standardized targets (the default) have the null loss 1/2 whatever their units
+    assert_allclose(default_alphas(MLPRegressor(), X_REG, Y_REG * 3, n_alphas=1), [0.5])
     assert_allclose(grid[0], 1e-4 * grid[-1])
     assert_allclose(np.diff(np.log(grid)), np.log(1e4) / 4)
     y = np.array([0] * 30 + [1] * 10)

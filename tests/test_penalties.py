@@ -181,7 +181,7 @@ def test_huge_alpha_kills_weights_not_intercepts_regressor(l1_ratio):
     y = 5.0 + X @ [0.5, -0.5, 0.2, 0.0] + 0.1 * rng.normal(size=120)
     model = MLPRegressor(
         (8,), alpha=1e3, l1_ratio=l1_ratio, learning_rate_init=0.01, batch_size=20,
-        max_iter=200, random_state=0,
+        max_iter=200, random_state=0, normalize_y=False,
     ).fit(X, y)
     weights = np.concatenate([W.ravel() for W in model.coefs_])
     assert np.abs(weights).max() < 1e-3
