@@ -127,3 +127,18 @@ def test_fits_a_small_regression_problem():
     model.fit(X_train, y_train)
     # the raw target (25 to 346) is learned: well above the mean's R^2 of 0
     assert model.score(X_test, y_test) > 0.3
+
+
+def test_the_documented_pipeline_is_what_the_helper_builds():
+    """The pipeline written out in docs/user_guide/recipe.rst."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "recipe.rst").read_text()
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", page)
+    code = next(b for b in blocks if "clf = Pipeline(" in b)
+    namespace = {}
+    exec("\n".join(line[3:] for line in code.splitlines()), namespace)
+    documented = namespace["clf"]
+    built = make_tabular_mlp(random_state=0)
+    assert repr(documented.get_params(deep=True)) == repr(built.get_params(deep=True))
