@@ -16,8 +16,7 @@ from skreg.optimizers import AdamW
 from skreg.preprocessing import PeriodicFeatures, SmoothClipScaler
 from skreg.recipes import TABULAR_MLP_SETTINGS, make_tabular_mlp
 
-# periodic features at frequencies near zero are near-constant columns
-pytestmark = pytest.mark.filterwarnings("ignore::skreg.preprocessing.FeatureScaleWarning")
+pytestmark = pytest.mark.filterwarnings("error::skreg.preprocessing.FeatureScaleWarning")
 
 
 def test_exported():
