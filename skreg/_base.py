@@ -32,7 +32,7 @@ from ._split import validation_split
 from ._state import TrainingState
 from ._training import Passes, StochasticStep, fit_lbfgs, fit_stochastic
 from .activations import ACTIVATIONS
-from .initializers import INITIALIZERS
+from .initializers import DATA_INIT, INITIALIZERS, data_dependent_init
 from .network import constant_output_bias, forward, init_parameters
 from .optimizers import OPTIMIZERS
 from .schedules import PER_EPOCH, PER_STEP, STRENGTH_SCHEDULES
@@ -53,7 +53,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "noise_std": [Interval(Real, 0, None, closed="left")],
         "mixup_alpha": [Interval(Real, 0, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "init": [StrOptions(set(INITIALIZERS)), callable],
+        "init": [StrOptions(set(INITIALIZERS) | {DATA_INIT}), callable],
         "optimizer": [
             StrOptions(set(OPTIMIZERS)),
             HasMethods(["init_state", "update"]),
@@ -235,6 +235,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             warn_if_scales_differ(X, getattr(self, "feature_names_in_", None))
             self._check_memory([X.shape[1], *hidden, Y.shape[1]], settings, X)
             self._init_network([X.shape[1], *hidden, Y.shape[1]], settings, rng, X.dtype)
+            if isinstance(self.init, str) and self.init == DATA_INIT:
+                data_dependent_init(self.coefs_, self.intercepts_, X, self.activation, rng)
             self.intercepts_[-1][...] = self._initial_output_bias(Y, sample_weight)
         else:
             self._check_continuation(X, Y, hidden, settings)
@@ -279,7 +281,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 trained = passes.validation_loss(X, Y, sample_weight)
             warn_if_nothing_learned(loss, Y, sample_weight, trained)
         self._copy_out(state)
-        if reason == "max_iter" and not incremental:
+        # a learning rate planned to decay to zero at max_iter ends there by design
+        planned = (settings.is_stochastic and settings.learning_rate is not None
+                   and settings.schedule in PER_STEP)
+        if reason == "max_iter" and not incremental and not planned:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization has not converged yet."

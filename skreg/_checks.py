@@ -171,6 +171,11 @@ def warn_if_nothing_learned(loss, Y, sample_weight, trained_loss):
 
 
 SCALE_RATIO_LIMIT = 1e3
+# Scaled inputs have spreads of order one or below: next to them, a column of
+# a much smaller spread is nearly constant (e.g. a periodic feature at a
+# frequency close to zero), not unscaled. Only a column spread wider than this
+# makes a ratio above the limit a sign of missing scaling.
+SCALE_WIDEST_MIN = 10.0
 
 
 def column_stds(X, block_rows=4096):
@@ -215,8 +220,9 @@ def column_stds(X, block_rows=4096):
 def warn_if_scales_differ(X, feature_names=None):
     """Warn (:class:`skreg.preprocessing.FeatureScaleWarning`) when the
     standard deviations of two non-constant columns of X differ by more
-    than ``SCALE_RATIO_LIMIT``: the inputs were not scaled. A column whose
-    spread is at the rounding level of its values counts as constant."""
+    than ``SCALE_RATIO_LIMIT`` and the widest spread is above
+    ``SCALE_WIDEST_MIN``: the inputs were not scaled. A column whose spread is
+    at the rounding level of its values counts as constant."""
     if X.shape[0] < 2 or X.shape[1] < 2:
         return
     stds, top = column_stds(X)
@@ -226,7 +232,7 @@ def warn_if_scales_differ(X, feature_names=None):
     widest = varying[np.argmax(stds[varying])]
     narrowest = varying[np.argmin(stds[varying])]
     ratio = stds[widest] / stds[narrowest]
-    if not ratio > SCALE_RATIO_LIMIT:
+    if not (ratio > SCALE_RATIO_LIMIT and stds[widest] > SCALE_WIDEST_MIN):
         return
 
     def name(j):

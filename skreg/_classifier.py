@@ -302,7 +302,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return np.ones_like(z)
         if len(self.classes_) == 2:
             return np.hstack([expit(-z), expit(z)])
-        return softmax(z, axis=1)
+        with np.errstate(invalid="ignore"):  # inf - inf: _raw_output warned
+            return softmax(z, axis=1)
 
     def predict_proba(self, X, mc_dropout=False):
         """Class probabilities.
@@ -354,7 +355,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return np.zeros_like(z)
         if len(self.classes_) == 2:
             return np.hstack([log_expit(-z), log_expit(z)])
-        return log_softmax(z, axis=1)
+        with np.errstate(invalid="ignore"):  # inf - inf: _raw_output warned
+            return log_softmax(z, axis=1)
 
     def predict(self, X):
         """Predicted class labels.

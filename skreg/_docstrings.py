@@ -7,8 +7,11 @@ PARAMETERS = """\
         memory (weights, gradients, optimizer state and one mini-batch's
         activations, estimated before anything is allocated) is refused with
         a ``ValueError``.
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Activation of the hidden layers.
+    activation : {"identity", "logistic", "tanh", "relu", "selu"}, default="relu"
+        Activation of the hidden layers. ``"selu"`` is the scaled exponential
+        linear unit of Klambauer et al. (2017), ``scale * z`` for ``z > 0`` and
+        ``scale * alpha * (exp(z) - 1)`` otherwise, with ``scale`` ~1.0507 and
+        ``alpha`` ~1.6733 (not in scikit-learn's MLP).
     alpha : float, default=1e-4
         Strength of the elastic-net penalty on the weights (never the biases).
         It is added once to the mean loss, so it does not depend on the
@@ -51,12 +54,18 @@ PARAMETERS = """\
         after every step.
     init : str or callable, default="glorot_uniform"
         ``"glorot_uniform"``, ``"glorot_normal"``, ``"he_uniform"``,
-        ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``, or a callable
-        ``init(fan_in, fan_out, rng)`` returning a ``(fan_in, fan_out)`` array.
-        Hidden biases start at zero; a new fit starts the output biases at
-        the best constant prediction of the training targets (weighted by
-        ``sample_weight``): the class log-prior, or the target mean in the
-        units the network trains in.
+        ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``, ``"data"``,
+        or a callable ``init(fan_in, fan_out, rng)`` returning a
+        ``(fan_in, fan_out)`` array. Hidden biases start at zero, except with
+        ``"data"``: normal weights rescaled so that every unit's
+        pre-activation has standard deviation one on the training rows, and
+        each hidden unit's bias set so that its kink passes through a random
+        point among the rows (RealMLP's initialization, see
+        :func:`skreg.initializers.data_dependent_init`; a first ``fit`` or
+        ``partial_fit`` uses its own rows). A new fit starts the output
+        biases at the best constant prediction of the training targets
+        (weighted by ``sample_weight``): the class log-prior, or the target
+        mean in the units the network trains in.
     optimizer : str or Optimizer, default="adam"
         ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
         ``"adadelta"``, ``"rmsprop"``, ``"adam"``, ``"nadam"``, ``"adamw"``,

@@ -49,9 +49,34 @@ def _relu_grad(a, delta):
     return delta
 
 
+# SELU's constants (Klambauer et al. 2017, "Self-normalizing neural networks")
+SELU_SCALE = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+
+
+def _selu(z):
+    negative = np.minimum(z, 0.0)
+    np.expm1(negative, out=negative)
+    negative *= SELU_ALPHA
+    np.maximum(z, 0.0, out=z)
+    z += negative
+    z *= SELU_SCALE
+    return z
+
+
+def _selu_grad(a, delta):
+    # a > 0: the slope is SELU_SCALE; a <= 0: a = scale * alpha * (e^z - 1), so
+    # the slope scale * alpha * e^z equals a + scale * alpha
+    factor = a + SELU_SCALE * SELU_ALPHA
+    np.copyto(factor, SELU_SCALE, where=a > 0)
+    delta *= factor
+    return delta
+
+
 ACTIVATIONS = {
     "identity": (_identity, _identity_grad),
     "logistic": (_logistic, _logistic_grad),
     "tanh": (_tanh, _tanh_grad),
     "relu": (_relu, _relu_grad),
+    "selu": (_selu, _selu_grad),
 }

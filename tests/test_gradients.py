@@ -16,7 +16,7 @@ from reference_passes import backward
 from skreg.network import forward, init_parameters
 from skreg.penalties import ElasticNet
 
-ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
+ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "selu"]
 
 
 def _targets(loss_name, n, rng):
@@ -167,7 +167,7 @@ def test_loss_values_are_stable_for_huge_logits():
 
 
 @pytest.mark.parametrize("numba", ["on", "off"])
-@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "selu"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_workspace_passes_equal_plain_passes(monkeypatch, numba, activation, dtype):
     """The training passes (preallocated buffers; compiled ReLU kernels where

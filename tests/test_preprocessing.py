@@ -309,7 +309,7 @@ def test_scale_warning_ignores_constant_columns_and_names_features():
     y = np.arange(60) % 2
     est = MLPRegressor(hidden_layer_sizes=(3,), max_iter=2)
     assert not _scale_warnings(est, X, y)
-    X[:, 1] *= 1e-5
+    X[:, 0] *= 1e5
     frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
     (w,) = _scale_warnings(est, frame, y)
     assert "column 0 ('a')" in str(w.message) and "column 1 ('b')" in str(w.message)
@@ -371,3 +371,27 @@ def test_column_stds_no_overflow():
 def test_bad_parameters(Transformer, params, name):
     with pytest.raises(ValueError, match=name):
         Transformer(**params).fit(np.zeros((4, 2)))
+
+
+def test_scale_warning_silent_when_every_spread_is_at_most_unit_scale():
+    # scaled inputs next to a nearly constant column (std 1e-5): no warning,
+    # as for periodic features at a frequency close to zero
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    X[:, 2] *= 1e-5
+    est = MLPRegressor(hidden_layer_sizes=(3,), max_iter=1)
+    assert _scale_warnings(est, X, X[:, 0]) == []
+    # the same ratio with a wide column warns
+    assert len(_scale_warnings(est, X * 1e3, X[:, 0])) == 1
+
+
+def test_recipe_pipeline_raises_no_scale_warning():
+    from sklearn.datasets import load_iris
+
+    from skreg.preprocessing import PeriodicFeatures as Periodic
+
+    X, _ = load_iris(return_X_y=True)
+    for seed in range(5):
+        Z = Periodic(n_frequencies=8, sigma=0.1, random_state=seed).fit_transform(
+            SmoothClipScaler().fit_transform(X))
+        est = MLPRegressor(hidden_layer_sizes=(3,), max_iter=1)
+        assert _scale_warnings(est, Z, X[:, 0]) == []
