@@ -51,7 +51,6 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 from scipy.stats import rankdata  # noqa: E402
-from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -60,6 +59,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 import skreg  # noqa: E402
+from skreg.recipes import make_tabular_mlp  # noqa: E402
 
 # ---------------------------------------------------------------------------------
 # data
@@ -133,26 +133,6 @@ def realmlp_available():
     return True
 
 
-# PLACEHOLDER RECIPE -- remove when skreg.recipes.make_tabular_mlp is available.
-# Existing skreg parameters only, to get the other columns' numbers early.
-def _placeholder_recipe(task, random_state=None):
-    from skreg.optimizers import AdamW
-
-    est = skreg.MLPClassifier if task == "classification" else skreg.MLPRegressor
-    return make_pipeline(StandardScaler(), est(
-        hidden_layer_sizes=(256, 256, 256), dropout=0.15,
-        optimizer=AdamW(beta_2=0.95, weight_decay=0.02), max_iter=256,
-        early_stopping=True, n_iter_no_change=40, random_state=random_state))
-
-
-try:
-    from skreg.recipes import make_tabular_mlp
-except ImportError:
-    make_tabular_mlp = _placeholder_recipe
-    RECIPE_IS_PLACEHOLDER = True
-else:
-    RECIPE_IS_PLACEHOLDER = False
-# END PLACEHOLDER
 
 
 def make_model(name, task, seed):
@@ -592,8 +572,6 @@ def main(argv=None):
         return
 
     print(header(args.jobs))
-    if RECIPE_IS_PLACEHOLDER:
-        print("# WARNING: skreg.recipes not found: the recipe column is a placeholder")
 
     if args.ablation:
         datasets = args.datasets or ["mnist1d", "diabetes"]
