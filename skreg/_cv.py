@@ -20,7 +20,7 @@ from ._classifier import MLPClassifier
 from ._checks import named_input_errors
 from ._compat import Interval, StrOptions, safe_indexing, validate_data, validate_params
 from ._docstrings import (
-    CLASS_WEIGHT, CV_ATTRIBUTES, CV_PARAMETERS, LABEL_SMOOTHING, parameters_without,
+    CLASS_WEIGHT, CV_ATTRIBUTES, CV_PARAMETERS, NORMALIZE_Y, LABEL_SMOOTHING, parameters_without,
 )
 from ._regressor import MLPRegressor
 from .path import (
@@ -431,19 +431,7 @@ MLPRegressorCV.__doc__ = _cv_doc(
     """    loss : {"squared_error", "poisson"}, default="squared_error"
         Half squared error with an identity output, or half Poisson deviance
         with a log link.
-    normalize_y : bool, default=True
-        Standardize the targets internally: each output is centered at its
-        mean and divided by its standard deviation (weighted by
-        ``sample_weight``; a constant output is only centered) before
-        training, and predictions (and the MC-dropout standard deviation)
-        are transformed back. One ``alpha`` then means the same whatever the
-        units of y. With ``loss="poisson"`` the targets are only divided by
-        their mean (no centering, they must stay non-negative). The scaling
-        is learned by ``fit`` (or the first ``partial_fit`` call) and kept by
-        ``warm_start`` fits and later ``partial_fit`` calls. ``loss_``,
-        ``loss_curve_`` and the early-stopping validation loss are computed
-        on the standardized targets.
-""",
+""" + NORMALIZE_Y,
     """    out_activation_ : str
         ``"identity"`` or ``"exp"``.
 """,

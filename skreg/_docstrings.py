@@ -160,6 +160,21 @@ default="constant"
 
 """
 
+NORMALIZE_Y = """\
+    normalize_y : bool, default=True
+        Standardize the targets internally: each output is centered at its
+        mean and divided by its standard deviation (weighted by
+        ``sample_weight``; a constant output is only centered) before
+        training, and predictions (and the MC-dropout standard deviation)
+        are transformed back. One ``alpha`` then means the same whatever the
+        units of y. With ``loss="poisson"`` the targets are only divided by
+        their mean (no centering, they must stay non-negative). The scaling
+        is learned by ``fit`` (or the first ``partial_fit`` call) and kept by
+        ``warm_start`` fits and later ``partial_fit`` calls. ``loss_``,
+        ``loss_curve_`` and the early-stopping validation loss are computed
+        on the standardized targets.
+"""
+
 CLASS_WEIGHT = """\
     class_weight : dict, list of dict, "balanced" or None, default=None
         Weights of the classes, multiplying ``sample_weight`` (as in

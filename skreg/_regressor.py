@@ -7,7 +7,7 @@ from ._base import BaseMLP
 from ._checks import warn_if_not_finite
 from ._settings import partial_fit_method
 from ._compat import StrOptions
-from ._docstrings import fill_docstring
+from ._docstrings import NORMALIZE_Y, fill_docstring
 from .losses import LOSSES
 
 
@@ -52,19 +52,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Half squared error with an identity output, or half Poisson deviance
         with a log link (exp output; y must be non-negative). Both are
         averaged over the outputs.
-    normalize_y : bool, default=True
-        Standardize the targets internally: each output is centered at its
-        mean and divided by its standard deviation (weighted by
-        ``sample_weight``; a constant output is only centered) before
-        training, and predictions (and the MC-dropout standard deviation)
-        are transformed back. One ``alpha`` then means the same whatever the
-        units of y. With ``loss="poisson"`` the targets are only divided by
-        their mean (no centering, they must stay non-negative). The scaling
-        is learned by ``fit`` (or the first ``partial_fit`` call) and kept by
-        ``warm_start`` fits and later ``partial_fit`` calls. ``loss_``,
-        ``loss_curve_`` and the early-stopping validation loss are computed
-        on the standardized targets.
-
+{normalize_y}
     Attributes
     ----------
 {attributes}    out_activation_ : str
@@ -97,7 +85,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     0.73
     """
 
-    __doc__ = fill_docstring(__doc__, "``predict(X, return_std=True)``", "linear regression")
+    __doc__ = fill_docstring(
+        __doc__, "``predict(X, return_std=True)``", "linear regression"
+    ).replace("{normalize_y}", NORMALIZE_Y)
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
