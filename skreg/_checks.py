@@ -178,15 +178,16 @@ SCALE_RATIO_LIMIT = 1e3
 SCALE_WIDEST_MIN = 10.0
 
 
-def column_stds(X, block_rows=4096):
+def column_stds(X, block_bytes=1 << 20):
     """The standard deviation of each column of X, and the largest absolute
     value of each column (1 for an all-zero one).
 
     Computed in float64 on the columns divided by those maxima, which keeps
     the squares from overflowing; a dense X is read in blocks of rows (no
     copy of it), a CSR or CSC X through its stored values (never made
-    dense)."""
+    dense); a block's float64 temporaries stay near ``block_bytes``."""
     n = X.shape[0]
+    block_rows = max(1, block_bytes // (8 * max(X.shape[1], 1)))
     if sp.issparse(X):
         X = X.tocsr(copy=True)
         X.sum_duplicates()

@@ -344,7 +344,7 @@ def test_scale_warning_on_sparse_without_densifying():
 
 def test_column_stds_no_overflow():
     X = np.column_stack([np.array([1e200, -1e200, 0.0]), np.array([1.0, 2.0, 3.0])])
-    stds, _ = column_stds(X, block_rows=2)
+    stds, _ = column_stds(X, block_bytes=2 * 8 * X.shape[1])  # blocks of 2 rows
     np.testing.assert_allclose(stds, [np.sqrt(2 / 3) * 1e200, np.sqrt(2 / 3)], rtol=1e-14)
 
 
