@@ -270,6 +270,16 @@ INGREDIENTS = {
         tasks=("classification", "regression"),
         off=("StandardScaler in its place", _off_transformer("SmoothClipScaler")),
         on=None),
+    "scaling in standard deviations, clip at 10": dict(
+        tasks=("classification", "regression"),
+        off=("RealMLP's: inter-quartile units, clip=3",
+             _off_params(unit_variance=False, clip=3.0)),
+        on=None),
+    "best epoch on a validation split": dict(
+        tasks=("classification", "regression"),
+        off=("early_stopping=False (keep the last epoch)", _off_params(early_stopping=False)),
+        on=("early_stopping=True, validation_fraction=0.2 (keep the best epoch)",
+            _off_params(early_stopping=True, validation_fraction=0.2))),
     "PeriodicFeatures": dict(
         tasks=("classification", "regression"),
         off=("step removed", _off_transformer("PeriodicFeatures")),

@@ -19,6 +19,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import stats
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -157,6 +158,14 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Subtract the median. Sparse input needs ``with_centering=False``
         (centering would make it dense); it is then only scaled and clipped,
         which keeps its zeros.
+    unit_variance : bool, default=False
+        Divide the inter-quantile range by that of a standard normal
+        distribution (1.349 for the default range), so that a normally
+        distributed column comes out with unit variance before the clip, as
+        after :class:`~sklearn.preprocessing.StandardScaler`. The clip then
+        acts at ``clip`` standard deviations instead of ``clip``
+        inter-quartile ranges. (As in
+        :class:`~sklearn.preprocessing.RobustScaler`'s ``unit_variance``.)
 
     Attributes
     ----------
@@ -197,12 +206,15 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "quantile_range": [tuple],
         "clip": [Interval(Real, 0, None, closed="neither"), None],
         "with_centering": ["boolean"],
+        "unit_variance": ["boolean"],
     }
 
-    def __init__(self, quantile_range=(25.0, 75.0), clip=3.0, with_centering=True):
+    def __init__(self, quantile_range=(25.0, 75.0), clip=3.0, with_centering=True,
+                 unit_variance=False):
         self.quantile_range = quantile_range
         self.clip = clip
         self.with_centering = with_centering
+        self.unit_variance = unit_variance
 
     def _check_quantile_range(self):
         q = self.quantile_range
@@ -239,6 +251,10 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "SmoothClipScaler cannot center sparse input (it would become dense): "
                 "use with_centering=False, or pass X.toarray()."
             )
+        normal_range = 1.0
+        if self.unit_variance:
+            low_q, high_q = np.asarray(self.quantile_range, dtype=float) / 100.0
+            normal_range = float(stats.norm.ppf(high_q) - stats.norm.ppf(low_q))
         centers, scales = [], []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
@@ -247,7 +263,7 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 low, median, high = np.nanpercentile(
                     column, [self.quantile_range[0], 50.0, self.quantile_range[1]]
                 )
-                scale = high - low
+                scale = (high - low) / normal_range
                 if not scale > 0:  # two equal quantiles, or an all-NaN column
                     scale = (np.nanmax(column) - np.nanmin(column)) / 2
                 centers.append(median if np.isfinite(median) else 0.0)

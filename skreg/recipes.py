@@ -40,14 +40,17 @@ TABULAR_MLP_SETTINGS = {
 #: The classifier's own settings.
 _CLASSIFIER_SETTINGS = {"label_smoothing": 0.1}
 
-#: The regressor's own settings.
-_REGRESSOR_SETTINGS = {"normalize_y": True}
+#: The regressor's own settings: keep the epoch with the best score on a
+#: fifth of the training rows (training still runs all epochs).
+_REGRESSOR_SETTINGS = {"normalize_y": True, "early_stopping": True,
+                       "validation_fraction": 0.2}
 
 #: The optimizer: Adam with a short second-moment memory and decoupled weight
 #: decay on the same flat-then-cosine schedule as dropout.
 _OPTIMIZER = {"beta_2": 0.95, "weight_decay": 0.32, "weight_decay_schedule": "flat_cosine"}
 
 #: The input steps.
+_SCALER = {"unit_variance": True, "clip": 10.0}
 _PERIODIC = {"n_frequencies": 8, "sigma": 0.1}
 
 
@@ -56,7 +59,9 @@ def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
 
     The pipeline has three steps: ``"scale"``, a
     :class:`~skreg.preprocessing.SmoothClipScaler`
-    (median and inter-quartile scaling, then ``x / sqrt(1 + (x / 3)^2)``);
+    (centered on the median, divided by the inter-quartile range over 1.349,
+    so a normal column gets unit variance, then ``x / sqrt(1 + (x / 10)^2)``,
+    which bounds outliers by 10);
     ``"periodic"``, :class:`~skreg.preprocessing.PeriodicFeatures` (each
     column kept, plus sines and cosines of it at fixed random frequencies);
     and ``"mlp"``, an :class:`~skreg.MLPClassifier` or
@@ -102,8 +107,11 @@ def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
     for all its weights and with fixed (not learned) periodic features; the
     learning rate and the weight-decay rate are re-measured for that setting.
     Training runs the planned ``max_iter`` epochs, as the schedules are
-    planned over them; set ``early_stopping=True`` (and
-    ``n_iter_no_change``) to stop on a validation split instead.
+    planned over them. The regressor also sets a fifth of the training rows
+    aside and keeps the weights of its best epoch on them
+    (``early_stopping=True, validation_fraction=0.2`` with
+    ``n_iter_no_change=inf``); the classifier trains on all rows and keeps
+    the last epoch. Set a finite ``n_iter_no_change`` to stop early instead.
 
     Examples
     --------
@@ -134,7 +142,7 @@ def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
     settings["optimizer"] = AdamW(**_OPTIMIZER)
     mlp = estimator(**settings, random_state=random_state)
     pipeline = Pipeline([
-        ("scale", SmoothClipScaler()),
+        ("scale", SmoothClipScaler(**_SCALER)),
         ("periodic", PeriodicFeatures(**_PERIODIC, random_state=random_state)),
         ("mlp", mlp),
     ])

@@ -27,6 +27,7 @@ from skreg.preprocessing import (
     SmoothClipScaler(),
     SmoothClipScaler(with_centering=False, clip=1.5, quantile_range=(10.0, 90.0)),
     SmoothClipScaler(clip=None),
+    SmoothClipScaler(unit_variance=True, clip=10.0),
     PeriodicFeatures(n_frequencies=3, random_state=0),
     PeriodicFeatures(n_frequencies=2, sigma=2.0, include_original=False, random_state=0),
 ])
@@ -100,6 +101,23 @@ def test_scaler_without_clip_is_robust_scaler():
     clipped = SmoothClipScaler().fit_transform(X)
     np.testing.assert_allclose(clipped, smooth_clip(ours, 3.0), rtol=1e-14)
     assert np.abs(clipped).max() < 3.0 < np.abs(ours).max()
+
+
+def test_unit_variance_divides_by_the_normal_quantile_range():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200_000, 2)) * [1.0, 7.0] + [3.0, -2.0]
+    plain = SmoothClipScaler(clip=None).fit(X)
+    unit = SmoothClipScaler(clip=None, unit_variance=True).fit(X)
+    # 1.3489795 is the inter-quartile range of a standard normal
+    np.testing.assert_allclose(unit.scale_, plain.scale_ / 1.3489795003921634, rtol=1e-12)
+    np.testing.assert_allclose(unit.scale_, [1.0, 7.0], rtol=1e-2)
+    np.testing.assert_allclose(unit.transform(X).std(axis=0), [1.0, 1.0], rtol=1e-2)
+    # another range: the distance of the normal's 10th and 90th percentiles
+    wide = SmoothClipScaler(clip=None, unit_variance=True, quantile_range=(10.0, 90.0)).fit(X)
+    np.testing.assert_allclose(wide.scale_, [1.0, 7.0], rtol=1e-2)
+    # the clip acts after the unit-variance scaling
+    clipped = SmoothClipScaler(unit_variance=True).fit(X)
+    np.testing.assert_allclose(clipped.transform(X), smooth_clip(unit.transform(X), 3.0), rtol=1e-14)
 
 
 @pytest.mark.parametrize("params", [{}, {"clip": None}, {"clip": 1.0, "with_centering": False}])
