@@ -18,7 +18,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ._classifier import MLPClassifier
 from ._checks import named_input_errors
-from ._compat import Interval, StrOptions, safe_indexing, validate_data, validate_params
+from ._compat import Interval, Options, StrOptions, safe_indexing, validate_data, validate_params
 from ._docstrings import (
     CLASS_WEIGHT, CV_ATTRIBUTES, CV_PARAMETERS, NORMALIZE_Y, LABEL_SMOOTHING, parameters_without,
 )
@@ -32,7 +32,8 @@ from .path import (
 REPLACED = ("alpha", "l1_ratio", "warm_start")
 
 
-def _fold_path(base, X, y, sample_weight, train, test, alphas, direction, scoring):
+def _fold_path(base, X, y, sample_weight, train, test, alphas, direction, scoring,
+               path_n_iter_no_change):
     """One fold's path: fitted on ``train``, scored on ``test``."""
     sw_train = None if sample_weight is None else sample_weight[train]
     sw_test = None if sample_weight is None else sample_weight[test]
@@ -41,6 +42,7 @@ def _fold_path(base, X, y, sample_weight, train, test, alphas, direction, scorin
         sample_weight=sw_train, direction=direction,
         X_val=safe_indexing(X, test), y_val=safe_indexing(y, test),
         sample_weight_val=sw_test, scoring=scoring,
+        path_n_iter_no_change=path_n_iter_no_change,
     )
 
 
@@ -59,6 +61,8 @@ class RegularizationPathCVMixin:
         "selection": [StrOptions({"best", "1se"})],
         "path": [StrOptions(set(DIRECTIONS))],
         "refit": [StrOptions({"auto", "cold", "path"})],
+        "path_n_iter_no_change": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
+                                  Options(Real, {np.inf})],
         "n_jobs": [Integral, None],
     }
 
@@ -112,7 +116,8 @@ class RegularizationPathCVMixin:
             direction = self._direction(l1_ratio)
             for train, test in splits:
                 jobs.append(delayed(_fold_path)(
-                    base, X, y, sample_weight, train, test, alphas, direction, self.scoring
+                    base, X, y, sample_weight, train, test, alphas, direction, self.scoring,
+                    self.path_n_iter_no_change,
                 ))
         paths = Parallel(n_jobs=self.n_jobs)(jobs)
         exits = self._store_paths(paths, alphas, l1_ratios, len(splits))
@@ -185,7 +190,8 @@ class RegularizationPathCVMixin:
             ordered = self.alphas_[_path_order(self.alphas_, direction)]
             upto = ordered[: int(np.flatnonzero(ordered == self.alpha_)[0]) + 1]
             model = regularization_path(
-                base, X, y, upto, sample_weight=sample_weight, direction=direction
+                base, X, y, upto, sample_weight=sample_weight, direction=direction,
+                path_n_iter_no_change=self.path_n_iter_no_change,
             ).estimator
         else:
             model = base.fit(X, y, sample_weight=sample_weight)
@@ -258,6 +264,7 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         selection="best",
         path="auto",
         refit="auto",
+        path_n_iter_no_change="auto",
         n_jobs=None,
         loss="squared_error",
         normalize_y=True,
@@ -295,6 +302,7 @@ class MLPRegressorCV(RegularizationPathCVMixin, MLPRegressor):
         self.selection = selection
         self.path = path
         self.refit = refit
+        self.path_n_iter_no_change = path_n_iter_no_change
         self.n_jobs = n_jobs
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -347,6 +355,7 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         selection="best",
         path="auto",
         refit="auto",
+        path_n_iter_no_change="auto",
         n_jobs=None,
         group_alpha=0.0,
         dropout=0.0,
@@ -384,6 +393,7 @@ class MLPClassifierCV(RegularizationPathCVMixin, MLPClassifier):
         self.selection = selection
         self.path = path
         self.refit = refit
+        self.path_n_iter_no_change = path_n_iter_no_change
         self.n_jobs = n_jobs
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation

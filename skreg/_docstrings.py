@@ -297,6 +297,13 @@ CV_PARAMETERS = """\
         path when it runs from dense to sparse (a penalty that zeroes weights
         is on), and cold otherwise, which in ``benchmarks/bench_path_cv.py``
         scored as well as or better than either choice alone.
+    path_n_iter_no_change : "auto", int >= 1 or inf, default="auto"
+        Patience of every point of a path after the first, which uses
+        ``n_iter_no_change``. A warm-started point starts near its solution:
+        ``"auto"``, half of ``n_iter_no_change`` rounded up, halved the
+        epochs of the later points in ``benchmarks/bench_path_cv.py`` with
+        the same validation scores. The chosen model, refitted cold, is
+        trained with ``n_iter_no_change``.
     n_jobs : int, default=None
         Folds (and ``l1_ratios``) run in parallel through joblib; under
         ``joblib.parallel_backend("dask")`` they run on a dask cluster.

@@ -8,9 +8,10 @@ and patience). It is what :class:`~skreg.MLPClassifierCV` and
 :class:`~skreg.plotting.RegularizationPathDisplay` draws.
 """
 
+import math
 import time
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
@@ -240,15 +241,53 @@ def _make_path_scorer(scoring):
     return _loss_scorer if scorer is None else scorer
 
 
+def warm_patience(n_iter_no_change, path_n_iter_no_change="auto"):
+    """The patience of the warm-started points of a path.
+
+    Parameters
+    ----------
+    n_iter_no_change : int or float
+        The estimator's own patience, which the first point of a path uses.
+    path_n_iter_no_change : "auto", int >= 1 or inf, default="auto"
+        The patience of every later point; ``"auto"`` is half the
+        estimator's, rounded up.
+
+    Returns
+    -------
+    patience : int or float
+        Epochs without improvement after which a warm-started point stops.
+
+    Raises
+    ------
+    ValueError
+        If ``path_n_iter_no_change`` is not "auto", a positive integer or inf.
+    """
+    if isinstance(path_n_iter_no_change, str) and path_n_iter_no_change == "auto":
+        if not math.isfinite(n_iter_no_change):
+            return n_iter_no_change
+        return max(1, math.ceil(n_iter_no_change / 2))
+    value = path_n_iter_no_change
+    ok = (isinstance(value, Real) and not isinstance(value, bool)
+          and (value == math.inf or (float(value).is_integer() and value >= 1)))
+    if not ok:
+        raise ValueError(
+            "path_n_iter_no_change must be 'auto', an integer >= 1 or inf; "
+            f"got {path_n_iter_no_change!r}."
+        )
+    return int(value) if math.isfinite(value) else value
+
+
 def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_weight=None,
                         direction="auto", X_val=None, y_val=None, sample_weight_val=None,
-                        scoring=None):
+                        scoring=None, path_n_iter_no_change="auto"):
     """Fit ``estimator`` at each strength of ``alphas``, warm-starting each
     fit from the previous one.
 
     The first point is a fresh fit; each later point continues from the
     weights (and optimizer state) of the one before, with its own epoch
-    count, best loss and patience. With ``early_stopping=True`` each fit
+    count, best loss and patience. A warm-started point starts near its
+    solution, so its patience is shorter by default
+    (``path_n_iter_no_change``). With ``early_stopping=True`` each fit
     stops on the estimator's own validation rows (taken from ``X``), so the
     rows of ``X_val`` stay unseen. The estimator passed in is not changed: a
     clone is fitted.
@@ -281,6 +320,14 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
         Validation score (greater is better): None or ``"loss"`` for the
         negated weighted data loss (the penalty is not included), or any
         scikit-learn scorer.
+    path_n_iter_no_change : "auto", int >= 1 or inf, default="auto"
+        Patience (the estimator's ``n_iter_no_change``) of every point after
+        the first. ``"auto"`` is half the estimator's patience, rounded up:
+        a warm-started point starts near its solution, and on the
+        benchmarks of ``benchmarks/bench_path_cv.py`` half the patience
+        halved the epochs of the later points with the same validation
+        scores. Pass the estimator's ``n_iter_no_change`` to give every
+        point the same patience.
 
     Returns
     -------
@@ -307,6 +354,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
         raise ValueError(f"parameter must be one of {PARAMETERS}; got {parameter!r}.")
     alphas = _check_alphas(alphas)
     net = _network_of(estimator)
+    later_patience = warm_patience(net.n_iter_no_change, path_n_iter_no_change)
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together.")
     l1_ratio = net.l1_ratio if parameter == "alpha" else 1.0
@@ -320,7 +368,9 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
     start = time.perf_counter()
     for i, alpha in enumerate(alphas):
         est.set_params(**{f"{prefix}{parameter}": float(alpha),
-                          f"{prefix}warm_start": i > 0})
+                          f"{prefix}warm_start": i > 0,
+                          f"{prefix}n_iter_no_change":
+                              later_patience if i > 0 else net.n_iter_no_change})
         with warnings.catch_warnings():
             # a point of the path may stop at max_iter; the path goes on
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -336,7 +386,8 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
         if scorer is not None:
             scores.append(float(scorer(est, X_val, y_val, sample_weight_val)))
     fit_time = time.perf_counter() - start
-    _network_of(est).set_params(warm_start=net.warm_start)
+    _network_of(est).set_params(warm_start=net.warm_start,
+                                n_iter_no_change=net.n_iter_no_change)
     return RegularizationPath(
         parameter=parameter, alphas=alphas,
         scores=np.array(scores) if scorer is not None else None,

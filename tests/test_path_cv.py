@@ -46,11 +46,14 @@ def test_path_is_a_sequence_of_warm_started_fits():
     base = MLPRegressor(l1_ratio=0.5, **SMALL)
     X_tr, y_tr, X_va, y_va = X_REG[:90], Y_REG[:90], X_REG[90:], Y_REG[90:]
     path = regularization_path(base, X_tr, y_tr, alphas, X_val=X_va, y_val=y_va)
-    # by hand: a fresh fit, then warm-started fits with a larger alpha
+    # by hand: a fresh fit, then warm-started fits with a larger alpha and
+    # half the patience
     by_hand = clone(base)
     scores, n_iter, used = [], [], []
     for i, alpha in enumerate(alphas):
-        by_hand.set_params(alpha=alpha, warm_start=i > 0).fit(X_tr, y_tr)
+        patience = 5 if i > 0 else 10
+        by_hand.set_params(alpha=alpha, warm_start=i > 0, n_iter_no_change=patience)
+        by_hand.fit(X_tr, y_tr)
         pred = by_hand.predict(X_va)
         # the data loss of the standardized target (normalize_y)
         scores.append(-0.5 * np.mean(((pred - y_va) / by_hand._y_scale[0]) ** 2))
@@ -62,6 +65,34 @@ def test_path_is_a_sequence_of_warm_started_fits():
     assert path.n_iter.tolist() == n_iter
     assert path.n_used_features.tolist() == used
     assert base.alpha == 1e-4 and not hasattr(base, "coefs_")  # not changed
+    assert path.estimator.n_iter_no_change == 10  # the estimator's own, restored
+
+
+@pytest.mark.parametrize("setting, later", [("auto", 2), (3, 3), (4, 4), (np.inf, None)])
+def test_later_points_have_their_own_patience(setting, later):
+    # tol so large that no epoch counts as an improvement: a point runs its
+    # first epoch and then patience + 1 more
+    base = MLPRegressor((8,), tol=1e9, n_iter_no_change=4, max_iter=30, random_state=0)
+    path = regularization_path(base, X_REG, Y_REG, [1e-3, 1e-2, 1e-1],
+                               path_n_iter_no_change=setting)
+    expected_later = 30 if later is None else later + 1  # inf: runs to max_iter
+    assert path.n_iter.tolist() == [5, expected_later, expected_later]
+    # the CV estimators pass it to every fold
+    cv = MLPRegressorCV((8,), alphas=[1e-3, 1e-2], cv=2, tol=1e9, n_iter_no_change=4,
+                        max_iter=30, random_state=0, path_n_iter_no_change=setting)
+    cv.fit(X_REG, Y_REG)
+    # (stored by increasing alpha; this L2 path ran from 1e-2 down to 1e-3)
+    assert cv.n_iter_path_[0].tolist() == [[expected_later] * 2, [5, 5]]
+    assert cv.n_iter_no_change == 4
+
+
+@pytest.mark.parametrize("bad", [0, 2.5, "half", True, -np.inf])
+def test_bad_path_patience_is_named(bad):
+    with pytest.raises(ValueError, match="path_n_iter_no_change"):
+        regularization_path(MLPRegressor(**SMALL), X_REG, Y_REG, [1e-2],
+                             path_n_iter_no_change=bad)
+    with pytest.raises((ValueError, TypeError), match="path_n_iter_no_change"):
+        MLPRegressorCV(path_n_iter_no_change=bad).fit(X_REG, Y_REG)
 
 
 def test_path_direction():
