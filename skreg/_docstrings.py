@@ -299,11 +299,10 @@ CV_PARAMETERS = """\
         scored as well as or better than either choice alone.
     path_n_iter_no_change : "auto", int >= 1 or inf, default="auto"
         Patience of every point of a path after the first, which uses
-        ``n_iter_no_change``. A warm-started point starts near its solution:
-        ``"auto"``, half of ``n_iter_no_change`` rounded up, halved the
-        epochs of the later points in ``benchmarks/bench_path_cv.py`` with
-        the same validation scores. The chosen model, refitted cold, is
-        trained with ``n_iter_no_change``.
+        ``n_iter_no_change``. ``"auto"``: half of ``n_iter_no_change``,
+        rounded up, on a path from dense to sparse (the refit then follows
+        the same path); ``n_iter_no_change`` on a path from strong to weak,
+        whose scores must stand for the cold refit at the chosen point.
     n_jobs : int, default=None
         Folds (and ``l1_ratios``) run in parallel through joblib; under
         ``joblib.parallel_backend("dask")`` they run on a dask cluster.

@@ -47,7 +47,7 @@ def test_path_is_a_sequence_of_warm_started_fits():
     X_tr, y_tr, X_va, y_va = X_REG[:90], Y_REG[:90], X_REG[90:], Y_REG[90:]
     path = regularization_path(base, X_tr, y_tr, alphas, X_val=X_va, y_val=y_va)
     # by hand: a fresh fit, then warm-started fits with a larger alpha and
-    # half the patience
+    # (dense to sparse) half the patience
     by_hand = clone(base)
     scores, n_iter, used = [], [], []
     for i, alpha in enumerate(alphas):
@@ -68,21 +68,28 @@ def test_path_is_a_sequence_of_warm_started_fits():
     assert path.estimator.n_iter_no_change == 10  # the estimator's own, restored
 
 
-@pytest.mark.parametrize("setting, later", [("auto", 2), (3, 3), (4, 4), (np.inf, None)])
-def test_later_points_have_their_own_patience(setting, later):
+@pytest.mark.parametrize("setting, l1_ratio, later", [
+    ("auto", 0.5, 2),  # dense to sparse: half the patience
+    ("auto", 0.0, 4),  # strong to weak: the estimator's own
+    (3, 0.0, 3), (4, 0.5, 4), (np.inf, 0.5, None),
+])
+def test_later_points_have_their_own_patience(setting, l1_ratio, later):
     # tol so large that no epoch counts as an improvement: a point runs its
     # first epoch and then patience + 1 more
-    base = MLPRegressor((8,), tol=1e9, n_iter_no_change=4, max_iter=30, random_state=0)
+    base = MLPRegressor((8,), tol=1e9, n_iter_no_change=4, max_iter=30, random_state=0,
+                        l1_ratio=l1_ratio)
     path = regularization_path(base, X_REG, Y_REG, [1e-3, 1e-2, 1e-1],
                                path_n_iter_no_change=setting)
     expected_later = 30 if later is None else later + 1  # inf: runs to max_iter
     assert path.n_iter.tolist() == [5, expected_later, expected_later]
     # the CV estimators pass it to every fold
-    cv = MLPRegressorCV((8,), alphas=[1e-3, 1e-2], cv=2, tol=1e9, n_iter_no_change=4,
-                        max_iter=30, random_state=0, path_n_iter_no_change=setting)
+    cv = MLPRegressorCV((8,), alphas=[1e-3, 1e-2], l1_ratios=l1_ratio, cv=2, tol=1e9,
+                        n_iter_no_change=4, max_iter=30, random_state=0,
+                        path_n_iter_no_change=setting)
     cv.fit(X_REG, Y_REG)
-    # (stored by increasing alpha; this L2 path ran from 1e-2 down to 1e-3)
-    assert cv.n_iter_path_[0].tolist() == [[expected_later] * 2, [5, 5]]
+    # stored by increasing alpha, whichever way the path ran
+    expected = [[5, 5], [expected_later] * 2]
+    assert cv.n_iter_path_[0].tolist() == (expected if l1_ratio > 0 else expected[::-1])
     assert cv.n_iter_no_change == 4
 
 
