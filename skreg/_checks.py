@@ -178,7 +178,7 @@ SCALE_RATIO_LIMIT = 1e3
 SCALE_WIDEST_MIN = 10.0
 
 
-def column_stds(X, block_bytes=1 << 20):
+def column_stds(X, block_bytes=1 << 18):
     """The standard deviation of each column of X, and the largest absolute
     value of each column (1 for an all-zero one).
 
@@ -213,8 +213,10 @@ def column_stds(X, block_bytes=1 << 20):
     mean = total / n
     squares = np.zeros(X.shape[1])
     for start in range(0, n, block_rows):
-        block = X[start:start + block_rows] / top - mean
-        squares += (block**2).sum(axis=0, dtype=np.float64)
+        block = X[start:start + block_rows] / top  # the block's one temporary
+        block -= mean
+        np.square(block, out=block)
+        squares += block.sum(axis=0, dtype=np.float64)
     return np.sqrt(squares / n) * top, top
 
 
