@@ -12,9 +12,9 @@ Two averages, both of the flat parameter buffer (weights and biases):
 
 Both updates are ``average = (1 - w) * average + w * params`` with
 ``w = 1 / n`` for the n-th epoch averaged, or ``w = 1 - decay``, done in
-place chunk by chunk (cache-sized chunks, as the update chain's, with one
-small scratch buffer): one read of the parameters, one read and one write of
-the average, and no allocation. The averaged parameters are swapped into the parameter buffer
+place: with numba, one compiled pass over the two buffers; without it, chunk
+by chunk (cache-sized chunks, as the update chain's, with one small scratch
+buffer). Either way there is no allocation, and the numbers are the same. The averaged parameters are swapped into the parameter buffer
 whenever the model is looked at during training (validation score, best
 weights, callbacks) and at the end of the fit; training itself goes on from
 the raw iterate.
@@ -24,7 +24,20 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from . import _accel
 from ._update import chunk_bounds
+
+
+def _build_mix(numba):
+    """The compiled average update: one pass, the numpy code's numbers (the
+    same two products and one sum per entry, in the parameters' dtype)."""
+
+    @numba.njit(nogil=True)
+    def mix(values, params, keep, weight):
+        for i in range(values.size):
+            values[i] = values[i] * keep + params[i] * weight
+
+    return mix
 
 
 class WeightAverage:
@@ -74,6 +87,11 @@ class WeightAverage:
             np.copyto(self.values, self.params)
             return
         keep = 1.0 - weight
+        kernel = _accel.compiled(_build_mix)
+        if kernel is not None:
+            dtype = self.values.dtype.type
+            kernel(self.values, self.params, dtype(keep), dtype(weight))
+            return
         for start, stop in self._bounds:
             scratch = self._scratch[: stop - start]
             np.multiply(self.params[start:stop], weight, out=scratch)

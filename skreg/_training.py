@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from ._mixup import mix_batch
+from ._mixup import MixupBuffers, mix_batch
 from ._update import FlatUpdate
 from .network import Workspace, forward, pack, unpack
 from .noise import layer_masks, perturb_inputs
@@ -144,6 +144,7 @@ class StochasticStep:
         self.rng = rng
         self.update = FlatUpdate(self.settings.links, self.state.buffers)
         self.mask_buffers = None  # dropout masks, reused across batches
+        self.mixup_buffers = MixupBuffers()
         average = self.state.average
         # the exponential moving average is updated after every step
         self.after_step = average.after_step if average is not None and average.per_step else None
@@ -171,7 +172,9 @@ class StochasticStep:
         """
         s, state = self.settings, self.state
         if s.mixup_alpha:
-            X, Y, sample_weight = mix_batch(X, Y, sample_weight, s.mixup_alpha, self.rng)
+            X, Y, sample_weight = mix_batch(
+                X, Y, sample_weight, s.mixup_alpha, self.rng, self.mixup_buffers
+            )
         dropout, input_dropout, dropconnect = s.dropout, s.input_dropout, s.dropconnect
         if progress is not None and s.scheduled_noise:
             dropout, input_dropout, dropconnect = s.noise_rates(progress)
