@@ -104,8 +104,8 @@ fig.tight_layout()
 # %%
 # One seed is one draw of the initial weights, the batches and the dropout
 # masks; from seed to seed the recipe's accuracy moves by a point or two
-# (standard deviation 1.8 points over seeds 0, 1, 2 in the benchmark, with
-# its full 256 epochs: 76.6% on average), well below the gap of about 20
+# (standard deviation 1.0 point over seeds 0 to 4 in the benchmark, with
+# its full 256 epochs: 81.1% on average), well below the gap of about 20
 # points to the two MLPs with their default settings. The benchmark's tables
 # (mean and standard deviation over seeds, gradient boosting and RealMLP-TD
 # beside them, each ingredient of the recipe switched in turn) are in

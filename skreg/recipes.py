@@ -105,7 +105,8 @@ def make_tabular_mlp(task="classification", *, random_state=None, **overrides):
     Steinwart (2024), "Better by default: strong pre-tuned MLPs and boosted
     trees on tabular data", translated to a network with one learning rate
     for all its weights and with fixed (not learned) periodic features; the
-    learning rate and the weight-decay rate are re-measured for that setting.
+    learning rate, the weight-decay rate and the input scaling are re-measured
+    for that setting.
     Training runs the planned ``max_iter`` epochs, as the schedules are
     planned over them. The regressor also sets a fifth of the training rows
     aside and keeps the weights of its best epoch on them
