@@ -241,7 +241,7 @@ def _make_path_scorer(scoring):
     return _loss_scorer if scorer is None else scorer
 
 
-def warm_patience(n_iter_no_change, path_n_iter_no_change="auto", direction="increasing"):
+def _warm_patience(n_iter_no_change, path_n_iter_no_change="auto", direction="increasing"):
     """The patience of the warm-started points of a path.
 
     Parameters
@@ -363,7 +363,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
     l1_ratio = net.l1_ratio if parameter == "alpha" else 1.0
     direction = _resolve_direction(direction, parameter, l1_ratio, net.group_alpha)
     alphas = alphas[_path_order(alphas, direction)]
-    later_patience = warm_patience(net.n_iter_no_change, path_n_iter_no_change, direction)
+    later_patience = _warm_patience(net.n_iter_no_change, path_n_iter_no_change, direction)
     scorer = _make_path_scorer(scoring) if X_val is not None else None
     est = clone(estimator)
     prefix = _prefix(est)

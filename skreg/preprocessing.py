@@ -160,7 +160,8 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         which keeps its zeros.
     unit_variance : bool, default=False
         Divide the inter-quantile range by that of a standard normal
-        distribution (1.349 for the default range), so that a normally
+        distribution (1.349 for the default range; the half-range used for
+        a column whose two percentiles coincide is kept), so that a normally
         distributed column comes out with unit variance before the clip, as
         after :class:`~sklearn.preprocessing.StandardScaler`. The clip then
         acts at ``clip`` standard deviations instead of ``clip``
