@@ -39,6 +39,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
     os.environ[_name] = "1"
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import concurrent.futures  # noqa: E402
 import multiprocessing  # noqa: E402
@@ -54,11 +55,12 @@ from scipy.stats import rankdata  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline  # noqa: E402
+from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 import skreg  # noqa: E402
+from skreg.preprocessing import PeriodicFeatures, SmoothClipScaler  # noqa: E402
 from skreg.recipes import make_tabular_mlp  # noqa: E402
 
 # ---------------------------------------------------------------------------------
@@ -170,27 +172,14 @@ def _mlp_of(model):
     return model.steps[-1][1] if isinstance(model, Pipeline) else model
 
 
-def _replace_transformers(model, cls, replacement):
-    """Replace every ``cls`` step of ``model`` (also inside FeatureUnions).
-
-    Returns the number of steps replaced; ``replacement`` is called with the
-    kind of container ("pipeline" or "union") and returns the new step.
-    """
+def _replace_step(model, cls, new_step):
+    """Put ``new_step`` in place of the recipe pipeline's ``cls`` step;
+    returns the number of steps replaced."""
     count = 0
-    if isinstance(model, Pipeline):
-        for i, (name, step) in enumerate(model.steps):
-            if isinstance(step, cls):
-                model.steps[i] = (name, replacement("pipeline"))
-                count += 1
-            else:
-                count += _replace_transformers(step, cls, replacement)
-    elif isinstance(model, FeatureUnion):
-        for i, (name, step) in enumerate(model.transformer_list):
-            if isinstance(step, cls):
-                model.transformer_list[i] = (name, replacement("union"))
-                count += 1
-            else:
-                count += _replace_transformers(step, cls, replacement)
+    for i, (name, step) in enumerate(model.steps):
+        if isinstance(step, cls):
+            model.steps[i] = (name, new_step)
+            count += 1
     return count
 
 
@@ -216,19 +205,9 @@ def _off_params(**off):
     return switch
 
 
-def _off_transformer(class_name):
+def _off_step(cls, make_replacement):
     def switch(model):
-        try:
-            from skreg import preprocessing
-        except ImportError:
-            return 0
-        cls = getattr(preprocessing, class_name, None)
-        if cls is None:
-            return 0
-        if class_name == "SmoothClipScaler":
-            return _replace_transformers(model, cls, lambda kind: StandardScaler())
-        return _replace_transformers(
-            model, cls, lambda kind: "passthrough" if kind == "pipeline" else "drop")
+        return _replace_step(model, cls, make_replacement())
     return switch
 
 
@@ -268,7 +247,7 @@ INGREDIENTS = {
         on=("average=max_iter // 2 + 1 (SWA over the second half)", _average_second_half)),
     "SmoothClipScaler": dict(
         tasks=("classification", "regression"),
-        off=("StandardScaler in its place", _off_transformer("SmoothClipScaler")),
+        off=("StandardScaler in its place", _off_step(SmoothClipScaler, StandardScaler)),
         on=None),
     "scaling in standard deviations, clip at 10": dict(
         tasks=("classification", "regression"),
@@ -282,7 +261,7 @@ INGREDIENTS = {
             _off_params(early_stopping=True, validation_fraction=0.2))),
     "PeriodicFeatures": dict(
         tasks=("classification", "regression"),
-        off=("step removed", _off_transformer("PeriodicFeatures")),
+        off=("step removed", _off_step(PeriodicFeatures, lambda: "passthrough")),
         on=None),
     "normalize_y": dict(
         tasks=("regression",),
@@ -391,30 +370,25 @@ def _record(sink, out):
 
 
 def _run_all(jobs, models, tasks, sink):
-    mnist1d_needed = any(t[0] == "mnist1d" for t in tasks)
-    if mnist1d_needed:
+    if any(t[0] == "mnist1d" for t in tasks):
         mnist1d_arrays()  # generate the cache once, before the workers start
-    results, done, start = [], 0, time.perf_counter()
-    if jobs <= 1:
-        warm_up(models)
-        outputs = map(lambda t: fit_one(*t), tasks)
-        for out in outputs:
-            done += 1
+    results, start = [], time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if jobs <= 1:
+            warm_up(models)
+            outputs = (fit_one(*t) for t in tasks)
+        else:
+            pool = stack.enter_context(concurrent.futures.ProcessPoolExecutor(
+                jobs, mp_context=multiprocessing.get_context("spawn"),
+                initializer=warm_up, initargs=(models,)))
+            futures = [pool.submit(fit_one, *t) for t in tasks]
+            outputs = (f.result() for f in concurrent.futures.as_completed(futures))
+        for done, out in enumerate(outputs, start=1):
             _progress(done, len(tasks), start, out)
             _record(sink, out)
-            results.append(out)
-        return [r for r in results if r is not None]
-    ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=ctx, initializer=warm_up,
-                                                initargs=(models,)) as pool:
-        futures = [pool.submit(fit_one, *t) for t in tasks]
-        for fut in concurrent.futures.as_completed(futures):
-            out = fut.result()
-            done += 1
-            _progress(done, len(tasks), start, out)
-            _record(sink, out)
-            results.append(out)
-    return [r for r in results if r is not None]
+            if out is not None:
+                results.append(out)
+    return results
 
 
 def _progress(done, total, start, out):

@@ -14,10 +14,11 @@ Both updates are ``average = (1 - w) * average + w * params`` with
 ``w = 1 / n`` for the n-th epoch averaged, or ``w = 1 - decay``, done in
 place: with numba, one compiled pass over the two buffers; without it, chunk
 by chunk (cache-sized chunks, as the update chain's, with one small scratch
-buffer). Either way there is no allocation, and the numbers are the same. The averaged parameters are swapped into the parameter buffer
-whenever the model is looked at during training (validation score, best
-weights, callbacks) and at the end of the fit; training itself goes on from
-the raw iterate.
+buffer). Either way there is no allocation, and the numbers are the same.
+The averaged parameters are swapped into the parameter buffer whenever the
+model is looked at during training (validation score, best weights,
+callbacks) and at the end of the fit; training itself goes on from the raw
+iterate.
 """
 
 from contextlib import contextmanager

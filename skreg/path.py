@@ -290,10 +290,10 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
     weights (and optimizer state) of the one before, with its own epoch
     count, best loss and patience. A warm-started point starts near its
     solution, so on a path from weak to strong penalty its patience is
-    shorter by default (``path_n_iter_no_change``). With ``early_stopping=True`` each fit
-    stops on the estimator's own validation rows (taken from ``X``), so the
-    rows of ``X_val`` stay unseen. The estimator passed in is not changed: a
-    clone is fitted.
+    shorter by default (``path_n_iter_no_change``). With
+    ``early_stopping=True`` each fit stops on the estimator's own validation
+    rows (taken from ``X``), so the rows of ``X_val`` stay unseen. The
+    estimator passed in is not changed: a clone is fitted.
 
     Parameters
     ----------
@@ -357,7 +357,6 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
         raise ValueError(f"parameter must be one of {PARAMETERS}; got {parameter!r}.")
     alphas = _check_alphas(alphas)
     net = _network_of(estimator)
-
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together.")
     l1_ratio = net.l1_ratio if parameter == "alpha" else 1.0

@@ -33,12 +33,12 @@ TABULAR_MLP_SETTINGS = {
     "max_iter": 256,
     "dropout": 0.15,
     "dropout_schedule": "flat_cosine",
-    "early_stopping": False,
     "n_iter_no_change": float("inf"),
 }
 
-#: The classifier's own settings.
-_CLASSIFIER_SETTINGS = {"label_smoothing": 0.1}
+#: The classifier's own settings: it trains on all the rows and keeps the
+#: last epoch.
+_CLASSIFIER_SETTINGS = {"label_smoothing": 0.1, "early_stopping": False}
 
 #: The regressor's own settings: keep the epoch with the best score on a
 #: fifth of the training rows (training still runs all epochs).
