@@ -242,11 +242,11 @@ def test_input_dropout_on_a_linear_model_has_its_expected_penalty():
     A = np.hstack([X, np.ones((len(X), 1))])
     D = np.diag(np.r_[p / (1 - p) * np.mean(X**2, axis=0), 0.0])
     expected = np.linalg.solve(A.T @ A / len(X) + D, A.T @ y / len(X))
-    model = _linear_sgd(input_dropout=p).fit(X, y)
+    # the intercept starts at the mean of y, from which it takes more steps
+    # than the weights to reach the expected objective's minimum
+    model = _linear_sgd(input_dropout=p).set_params(max_iter=6000).fit(X, y)
     np.testing.assert_allclose(model.coefs_[0].ravel(), expected[:3], atol=0.03)
-    # the last iterate of the noisy steps scatters around the expected
-    # objective's minimum; the intercept (started at the mean of y) by ~0.03
-    assert model.intercepts_[0][0] == pytest.approx(expected[3], abs=0.04)
+    assert model.intercepts_[0][0] == pytest.approx(expected[3], abs=0.03)
 
 
 # -- dropout on digits -----------------------------------------------------------------
