@@ -8,6 +8,7 @@ model: it predicts, scores and carries every fitted attribute of the base
 estimator.
 """
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,7 +25,7 @@ from ._docstrings import (
 )
 from ._regressor import MLPRegressor
 from .path import (
-    DIRECTIONS, _check_alphas, _path_order, _resolve_direction, default_alphas,
+    DIRECTIONS, _check_alphas, _path_order, _resolve_direction, _warm_patience, default_alphas,
     regularization_path,
 )
 
@@ -44,6 +45,40 @@ def _fold_path(base, X, y, sample_weight, train, test, alphas, direction, scorin
         sample_weight_val=sw_test, scoring=scoring,
         path_n_iter_no_change=path_n_iter_no_change,
     )
+
+
+def _refit_kind(refit, direction, n_iter_at_choice, patience):
+    """``"path"`` or ``"cold"``: how ``refit`` refits the chosen point.
+
+    ``"auto"`` refits along the path when it runs from dense to sparse. On a
+    path from strong to weak it refits along the path when most folds' fits
+    at the chosen point stopped as early as their ``patience`` allowed: those
+    fits kept the model the stronger points had trained, which only the path
+    reproduces; a fit from scratch at a weak penalty would train further.
+    Otherwise the fold fits at the chosen point trained on, to a model of
+    their own strength, and one cold fit there is the refit.
+
+    Parameters
+    ----------
+    refit : {"auto", "cold", "path"}
+        The estimator's setting.
+    direction : {"increasing", "decreasing"}
+        The direction of the chosen path.
+    n_iter_at_choice : ndarray of shape (n_folds,)
+        Epochs of each fold's fit at the chosen point.
+    patience : int or float
+        The patience of the warm-started points.
+
+    Returns
+    -------
+    kind : {"path", "cold"}
+    """
+    if refit != "auto":
+        return refit
+    if direction == "increasing":
+        return "path"
+    stopped_early = math.isfinite(patience) and np.median(n_iter_at_choice) <= patience + 1
+    return "path" if stopped_early else "cold"
 
 
 def _never(est):
@@ -186,7 +221,11 @@ class RegularizationPathCVMixin:
         """Fit the chosen point on all the data and take on its state."""
         base = self._base_estimator(self.alpha_, self.l1_ratio_)
         direction = self._direction(self.l1_ratio_)
-        if self.refit == "path" or (self.refit == "auto" and direction == "increasing"):
+        r = int(np.flatnonzero(self.l1_ratios_ == self.l1_ratio_)[0])
+        a = int(np.flatnonzero(self.alphas_ == self.alpha_)[0])
+        patience = _warm_patience(self.n_iter_no_change, self.path_n_iter_no_change)
+        self.refit_ = _refit_kind(self.refit, direction, self.n_iter_path_[r, a], patience)
+        if self.refit_ == "path":
             ordered = self.alphas_[_path_order(self.alphas_, direction)]
             upto = ordered[: int(np.flatnonzero(ordered == self.alpha_)[0]) + 1]
             model = regularization_path(

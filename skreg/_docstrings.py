@@ -293,16 +293,16 @@ CV_PARAMETERS = """\
     refit : {"auto", "cold", "path"}, default="auto"
         How the chosen point is refitted on all the data: ``"cold"`` fits
         once at the chosen point; ``"path"`` refits along the path up to it,
-        the way the fold models were reached. ``"auto"`` refits along the
-        path when it runs from dense to sparse (a penalty that zeroes weights
-        is on), and cold otherwise, which in ``benchmarks/bench_path_cv.py``
-        scored as well as or better than either choice alone.
+        the way the fold models were reached. ``"auto"`` refits the way the
+        scored models were reached: along the path when it runs from dense to
+        sparse (a penalty that zeroes weights is on); on a path from strong
+        to weak, along the path when most folds' fits at the chosen point
+        stopped as soon as their patience allowed (they kept the model of
+        the stronger points), and cold otherwise. ``refit_`` says which ran.
     path_n_iter_no_change : "auto", int >= 1 or inf, default="auto"
         Patience of every point of a path after the first, which uses
         ``n_iter_no_change``. ``"auto"``: half of ``n_iter_no_change``,
-        rounded up, on a path from dense to sparse (the refit then follows
-        the same path); ``n_iter_no_change`` on a path from strong to weak,
-        whose scores must stand for the cold refit at the chosen point.
+        rounded up (a warm-started point starts near its solution).
     n_jobs : int, default=None
         Folds (and ``l1_ratios``) run in parallel through joblib; under
         ``joblib.parallel_backend("dask")`` they run on a dask cluster.
@@ -335,4 +335,6 @@ CV_ATTRIBUTES = """\
         For each input feature, the strength from which on all its weights
         are zero along the path at ``l1_ratio_`` (median over the folds);
         ``inf`` if it is never dropped.
+    refit_ : {"path", "cold"}
+        How the chosen point was refitted on all the data (``refit``).
 """ + FITTED_ATTRIBUTES

@@ -241,7 +241,7 @@ def _make_path_scorer(scoring):
     return _loss_scorer if scorer is None else scorer
 
 
-def _warm_patience(n_iter_no_change, path_n_iter_no_change="auto", direction="increasing"):
+def _warm_patience(n_iter_no_change, path_n_iter_no_change="auto"):
     """The patience of the warm-started points of a path.
 
     Parameters
@@ -250,10 +250,7 @@ def _warm_patience(n_iter_no_change, path_n_iter_no_change="auto", direction="in
         The estimator's own patience, which the first point of a path uses.
     path_n_iter_no_change : "auto", int >= 1 or inf, default="auto"
         The patience of every later point. ``"auto"`` is half the
-        estimator's, rounded up, on a path from weak to strong penalty, and
-        the estimator's own on a path from strong to weak.
-    direction : {"increasing", "decreasing"}, default="increasing"
-        The direction the path runs in.
+        estimator's, rounded up.
 
     Returns
     -------
@@ -266,7 +263,7 @@ def _warm_patience(n_iter_no_change, path_n_iter_no_change="auto", direction="in
         If ``path_n_iter_no_change`` is not "auto", a positive integer or inf.
     """
     if isinstance(path_n_iter_no_change, str) and path_n_iter_no_change == "auto":
-        if direction == "decreasing" or not math.isfinite(n_iter_no_change):
+        if not math.isfinite(n_iter_no_change):
             return n_iter_no_change
         return max(1, math.ceil(n_iter_no_change / 2))
     value = path_n_iter_no_change
@@ -289,11 +286,11 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
     The first point is a fresh fit; each later point continues from the
     weights (and optimizer state) of the one before, with its own epoch
     count, best loss and patience. A warm-started point starts near its
-    solution, so on a path from weak to strong penalty its patience is
-    shorter by default (``path_n_iter_no_change``). With
-    ``early_stopping=True`` each fit stops on the estimator's own validation
-    rows (taken from ``X``), so the rows of ``X_val`` stay unseen. The
-    estimator passed in is not changed: a clone is fitted.
+    solution, so its patience is half the estimator's by default
+    (``path_n_iter_no_change``). With ``early_stopping=True`` each fit stops
+    on the estimator's own validation rows (taken from ``X``), so the rows
+    of ``X_val`` stay unseen. The estimator passed in is not changed: a
+    clone is fitted.
 
     Parameters
     ----------
@@ -325,12 +322,8 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
         scikit-learn scorer.
     path_n_iter_no_change : "auto", int >= 1 or inf, default="auto"
         Patience (the estimator's ``n_iter_no_change``) of every point after
-        the first. ``"auto"``: on a path from weak to strong penalty, half
-        the estimator's patience, rounded up (a warm-started point starts
-        near its solution; in ``benchmarks/bench_path_cv.py`` this cut the
-        epochs of an L1 path by 13-24% with the same scores); on a path from
-        strong to weak, the estimator's own patience, so that each point's
-        score stays close to that of a fit at its strength alone.
+        the first. ``"auto"``: half the estimator's patience, rounded up (a
+        warm-started point starts near its solution).
 
     Returns
     -------
@@ -362,7 +355,7 @@ def regularization_path(estimator, X, y, alphas, *, parameter="alpha", sample_we
     l1_ratio = net.l1_ratio if parameter == "alpha" else 1.0
     direction = _resolve_direction(direction, parameter, l1_ratio, net.group_alpha)
     alphas = alphas[_path_order(alphas, direction)]
-    later_patience = _warm_patience(net.n_iter_no_change, path_n_iter_no_change, direction)
+    later_patience = _warm_patience(net.n_iter_no_change, path_n_iter_no_change)
     scorer = _make_path_scorer(scoring) if X_val is not None else None
     est = clone(estimator)
     prefix = _prefix(est)

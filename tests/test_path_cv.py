@@ -18,6 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skreg import MLPClassifier, MLPClassifierCV, MLPRegressor, MLPRegressorCV
+from skreg._cv import _refit_kind
 from skreg.path import default_alphas, feature_exit_alpha, regularization_path
 
 X_REG, Y_REG = make_regression(n_samples=120, n_features=8, n_informative=3, noise=5.0,
@@ -69,8 +70,8 @@ def test_path_is_a_sequence_of_warm_started_fits():
 
 
 @pytest.mark.parametrize("setting, l1_ratio, later", [
-    ("auto", 0.5, 2),  # dense to sparse: half the patience
-    ("auto", 0.0, 4),  # strong to weak: the estimator's own
+    ("auto", 0.5, 2),  # half the patience, dense to sparse
+    ("auto", 0.0, 2),  # and strong to weak
     (3, 0.0, 3), (4, 0.5, 4), (np.inf, 0.5, None),
 ])
 def test_later_points_have_their_own_patience(setting, l1_ratio, later):
@@ -195,7 +196,8 @@ def test_one_standard_error_rule():
 
 def test_refit_is_the_fit_at_the_chosen_point():
     alphas = [1e-3, 1e-1]
-    cold = MLPClassifierCV(alphas=alphas, cv=2, **SMALL).fit(X_CLF, Y_CLF)
+    cold = MLPClassifierCV(alphas=alphas, cv=2, refit="cold", **SMALL).fit(X_CLF, Y_CLF)
+    assert cold.refit_ == "cold"
     direct = MLPClassifier(alpha=cold.alpha_, **SMALL).fit(X_CLF, Y_CLF)
     _same_weights(cold, direct)
     assert_array_equal(cold.predict_proba(X_CLF), direct.predict_proba(X_CLF))
@@ -206,6 +208,7 @@ def test_refit_is_the_fit_at_the_chosen_point():
     path = regularization_path(MLPClassifier(**SMALL), X_CLF, Y_CLF, upto)
     _same_weights(on_path, path.estimator)
     assert on_path.n_iter_ == path.estimator.n_iter_
+    assert on_path.refit_ == "path"
     assert on_path.classes_.tolist() == [0, 1, 2]
     assert not hasattr(on_path, "alpha") and not hasattr(on_path, "partial_fit")
 
@@ -221,6 +224,39 @@ def test_auto_refit_follows_the_path_from_dense_to_sparse():
     _same_weights(auto, on_path)
     if auto.alpha_ == 1e-2:  # a path of two points differs from one cold fit
         assert not np.array_equal(auto.coefs_[0], cold.coefs_[0])
+
+
+@pytest.mark.parametrize("direction, n_iter, patience, kind", [
+    ("increasing", [40, 50], 5, "path"),  # dense to sparse: always the path
+    ("decreasing", [6, 6, 9], 5, "path"),  # most folds stopped at the first chance
+    ("decreasing", [6, 9, 9], 5, "cold"),  # most folds trained on
+    ("decreasing", [7, 7], 5, "cold"),
+    ("decreasing", [30, 30], np.inf, "cold"),  # no patience: every fit trained on
+])
+def test_auto_refit_rule(direction, n_iter, patience, kind):
+    assert _refit_kind("auto", direction, np.array(n_iter), patience) == kind
+    # an explicit setting is kept
+    assert _refit_kind("cold", direction, np.array(n_iter), patience) == "cold"
+    assert _refit_kind("path", direction, np.array(n_iter), patience) == "path"
+
+
+def test_auto_refit_on_a_strong_to_weak_path():
+    """Pure L2: the fold fits at the chosen point stop after their first
+    epoch plus the patience when no epoch improves (a huge tol), so the
+    refit follows the path; with tol=0 they train on and the refit is cold."""
+    base = dict(hidden_layer_sizes=(8,), n_iter_no_change=4, max_iter=30, random_state=0)
+    kw = dict(base, alphas=[1e-3, 1e-1], cv=2)
+    stalled = MLPRegressorCV(tol=1e9, **kw).fit(X_REG, Y_REG)
+    assert stalled.refit_ == "path"
+    upto = [a for a in (1e-1, 1e-3) if a >= stalled.alpha_]
+    path = regularization_path(MLPRegressor(**base, tol=1e9), X_REG, Y_REG, upto)
+    _same_weights(stalled, path.estimator)
+    training = MLPRegressorCV(tol=0.0, path_n_iter_no_change=1, **kw).fit(X_REG, Y_REG)
+    chosen = list(training.alphas_).index(training.alpha_)
+    assert np.median(training.n_iter_path_[0, chosen]) > 2
+    assert training.refit_ == "cold"
+    direct = MLPRegressor(**base, tol=0.0, alpha=training.alpha_).fit(X_REG, Y_REG)
+    _same_weights(training, direct)
 
 
 def test_l1_ratios_grid_sparsity_and_feature_exit():
