@@ -24,6 +24,7 @@ from ._docstrings import (
     CLASS_WEIGHT, CV_ATTRIBUTES, CV_PARAMETERS, NORMALIZE_Y, LABEL_SMOOTHING, parameters_without,
 )
 from ._regressor import MLPRegressor
+from ._settings import is_stochastic
 from .path import (
     DIRECTIONS, _check_alphas, _path_order, _resolve_direction, _warm_patience, default_alphas,
     regularization_path,
@@ -47,16 +48,16 @@ def _fold_path(base, X, y, sample_weight, train, test, alphas, direction, scorin
     )
 
 
-def _refit_kind(refit, direction, n_iter_at_choice, patience):
+def _refit_kind(refit, direction, n_iter_at_choice, patience, max_iter):
     """``"path"`` or ``"cold"``: how ``refit`` refits the chosen point.
 
     ``"auto"`` refits along the path when it runs from dense to sparse. On a
     path from strong to weak it refits along the path when most folds' fits
-    at the chosen point stopped as early as their ``patience`` allowed: those
-    fits kept the model the stronger points had trained, which only the path
-    reproduces; a fit from scratch at a weak penalty would train further.
-    Otherwise the fold fits at the chosen point trained on, to a model of
-    their own strength, and one cold fit there is the refit.
+    at the chosen point stopped as early as their ``patience`` allowed (before
+    ``max_iter``): those fits kept the model the stronger points had trained,
+    which only the path reproduces; a fit from scratch at a weak penalty
+    would train further. Otherwise the fold fits at the chosen point trained
+    on, to a model of their own strength, and one cold fit there is the refit.
 
     Parameters
     ----------
@@ -64,10 +65,14 @@ def _refit_kind(refit, direction, n_iter_at_choice, patience):
         The estimator's setting.
     direction : {"increasing", "decreasing"}
         The direction of the chosen path.
-    n_iter_at_choice : ndarray of shape (n_folds,)
-        Epochs of each fold's fit at the chosen point.
+    n_iter_at_choice : ndarray of shape (n_folds,) or None
+        Epochs of each fold's warm-started fit at the chosen point; None
+        where epochs do not show when patience ran out (the chosen point is
+        the path's first, a cold fit; L-BFGS; an adaptive learning rate).
     patience : int or float
         The patience of the warm-started points.
+    max_iter : int
+        The most epochs a fit runs.
 
     Returns
     -------
@@ -77,8 +82,11 @@ def _refit_kind(refit, direction, n_iter_at_choice, patience):
         return refit
     if direction == "increasing":
         return "path"
-    stopped_early = math.isfinite(patience) and np.median(n_iter_at_choice) <= patience + 1
-    return "path" if stopped_early else "cold"
+    if n_iter_at_choice is None or not math.isfinite(patience):
+        return "cold"
+    n_iter = np.asarray(n_iter_at_choice)
+    stopped_early = (n_iter <= patience + 1) & (n_iter < max_iter)
+    return "path" if 2 * np.count_nonzero(stopped_early) > n_iter.size else "cold"
 
 
 def _never(est):
@@ -156,8 +164,8 @@ class RegularizationPathCVMixin:
                 ))
         paths = Parallel(n_jobs=self.n_jobs)(jobs)
         exits = self._store_paths(paths, alphas, l1_ratios, len(splits))
-        self._select(exits)
-        self._refit(X, y, sample_weight)
+        chosen = self._select(exits)
+        self._refit(X, y, sample_weight, chosen)
         return self
 
     def _checked_data(self, X, y):
@@ -201,7 +209,8 @@ class RegularizationPathCVMixin:
     def _select(self, fold_exit_alpha):
         """``alpha_``, ``l1_ratio_``, the 1-SE alpha and the features' exit
         alphas (``fold_exit_alpha``: l1_ratios x folds x features) from the
-        stored scores."""
+        stored scores; returns the indices of the chosen ``l1_ratio`` and
+        ``alpha``."""
         n_folds = self.scores_path_.shape[2]
         mean = self.scores_path_.mean(axis=2)
         std = self.scores_path_.std(axis=2, ddof=1) if n_folds > 1 else np.zeros_like(mean)
@@ -216,15 +225,21 @@ class RegularizationPathCVMixin:
         self.alpha_ = float(self.alphas_[chosen])
         self.l1_ratio_ = float(self.l1_ratios_[r])
         self.feature_exit_alpha_ = np.median(fold_exit_alpha[r], axis=0)
+        return int(r), int(chosen)
 
-    def _refit(self, X, y, sample_weight):
-        """Fit the chosen point on all the data and take on its state."""
+    def _refit(self, X, y, sample_weight, chosen):
+        """Fit the chosen point (``chosen``: the indices of its ``l1_ratio``
+        and ``alpha``) on all the data and take on its state."""
         base = self._base_estimator(self.alpha_, self.l1_ratio_)
         direction = self._direction(self.l1_ratio_)
-        r = int(np.flatnonzero(self.l1_ratios_ == self.l1_ratio_)[0])
-        a = int(np.flatnonzero(self.alphas_ == self.alpha_)[0])
+        r, a = chosen
+        first = a == (0 if direction == "increasing" else len(self.alphas_) - 1)
+        adaptive = isinstance(self.learning_rate, str) and self.learning_rate == "adaptive"
+        epochs_tell = not first and is_stochastic(self) and not adaptive
         patience = _warm_patience(self.n_iter_no_change, self.path_n_iter_no_change)
-        self.refit_ = _refit_kind(self.refit, direction, self.n_iter_path_[r, a], patience)
+        self.refit_ = _refit_kind(self.refit, direction,
+                                  self.n_iter_path_[r, a] if epochs_tell else None,
+                                  patience, self.max_iter)
         if self.refit_ == "path":
             ordered = self.alphas_[_path_order(self.alphas_, direction)]
             upto = ordered[: int(np.flatnonzero(ordered == self.alpha_)[0]) + 1]

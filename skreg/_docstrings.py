@@ -298,7 +298,9 @@ CV_PARAMETERS = """\
         sparse (a penalty that zeroes weights is on); on a path from strong
         to weak, along the path when most folds' fits at the chosen point
         stopped as soon as their patience allowed (they kept the model of
-        the stronger points), and cold otherwise. ``refit_`` says which ran.
+        the stronger points), and cold otherwise (also for a chosen point that
+        is the path's first, L-BFGS, or ``learning_rate="adaptive"``).
+        ``refit_`` says which ran.
     path_n_iter_no_change : "auto", int >= 1 or inf, default="auto"
         Patience of every point of a path after the first, which uses
         ``n_iter_no_change``. ``"auto"``: half of ``n_iter_no_change``,

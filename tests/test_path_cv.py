@@ -231,13 +231,17 @@ def test_auto_refit_follows_the_path_from_dense_to_sparse():
     ("decreasing", [6, 6, 9], 5, "path"),  # most folds stopped at the first chance
     ("decreasing", [6, 9, 9], 5, "cold"),  # most folds trained on
     ("decreasing", [7, 7], 5, "cold"),
+    ("decreasing", [6, 6, 6], 8, "cold"),  # max_iter=6 stopped them, not the patience
     ("decreasing", [30, 30], np.inf, "cold"),  # no patience: every fit trained on
+    ("decreasing", None, 5, "cold"),  # the epochs do not tell (a first point, L-BFGS)
 ])
 def test_auto_refit_rule(direction, n_iter, patience, kind):
-    assert _refit_kind("auto", direction, np.array(n_iter), patience) == kind
+    n_iter = None if n_iter is None else np.array(n_iter)
+    assert _refit_kind("auto", direction, n_iter, patience, max_iter=6 if patience == 8
+                       else 200) == kind
     # an explicit setting is kept
-    assert _refit_kind("cold", direction, np.array(n_iter), patience) == "cold"
-    assert _refit_kind("path", direction, np.array(n_iter), patience) == "path"
+    assert _refit_kind("cold", direction, n_iter, patience, 200) == "cold"
+    assert _refit_kind("path", direction, n_iter, patience, 200) == "path"
 
 
 def test_auto_refit_on_a_strong_to_weak_path():
@@ -247,6 +251,7 @@ def test_auto_refit_on_a_strong_to_weak_path():
     base = dict(hidden_layer_sizes=(8,), n_iter_no_change=4, max_iter=30, random_state=0)
     kw = dict(base, alphas=[1e-3, 1e-1], cv=2)
     stalled = MLPRegressorCV(tol=1e9, **kw).fit(X_REG, Y_REG)
+    assert stalled.alpha_ == 1e-3  # a warm-started point (1e-1 is the first)
     assert stalled.refit_ == "path"
     upto = [a for a in (1e-1, 1e-3) if a >= stalled.alpha_]
     path = regularization_path(MLPRegressor(**base, tol=1e9), X_REG, Y_REG, upto)
@@ -257,6 +262,15 @@ def test_auto_refit_on_a_strong_to_weak_path():
     assert training.refit_ == "cold"
     direct = MLPRegressor(**base, tol=0.0, alpha=training.alpha_).fit(X_REG, Y_REG)
     _same_weights(training, direct)
+    # the first point of the path is a cold fit: whatever its epochs, the refit is cold
+    # (its 5 epochs are within a warm point's patience of 10 + 1)
+    first = MLPRegressorCV(tol=1e9, path_n_iter_no_change=10,
+                           **dict(kw, alphas=[1e-1])).fit(X_REG, Y_REG)
+    assert first.n_iter_path_.ravel().tolist() == [5, 5]
+    assert first.refit_ == "cold"
+    # L-BFGS: the epochs do not show when patience ran out
+    lbfgs = MLPRegressorCV(tol=1e9, optimizer="lbfgs", **kw).fit(X_REG, Y_REG)
+    assert lbfgs.refit_ == "cold"
 
 
 def test_l1_ratios_grid_sparsity_and_feature_exit():
