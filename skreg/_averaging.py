@@ -71,6 +71,7 @@ class WeightAverage:
         self._bounds = chunk_bounds(params.size, params.itemsize)
         width = self._bounds[0][1] - self._bounds[0][0] if self._bounds else 0
         self._scratch = np.empty(width, params.dtype)
+        self._kernel = _accel.compiled(_build_mix)  # None: the numpy chunks
         self._epoch_start = None  # (values, count) at the start of the epoch
         self.best_raw = None  # the raw iterate of the best epoch
         self.best_count = 0
@@ -88,10 +89,9 @@ class WeightAverage:
             np.copyto(self.values, self.params)
             return
         keep = 1.0 - weight
-        kernel = _accel.compiled(_build_mix)
-        if kernel is not None:
+        if self._kernel is not None:
             dtype = self.values.dtype.type
-            kernel(self.values, self.params, dtype(keep), dtype(weight))
+            self._kernel(self.values, self.params, dtype(keep), dtype(weight))
             return
         for start, stop in self._bounds:
             scratch = self._scratch[: stop - start]

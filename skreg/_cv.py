@@ -233,18 +233,18 @@ class RegularizationPathCVMixin:
         base = self._base_estimator(self.alpha_, self.l1_ratio_)
         direction = self._direction(self.l1_ratio_)
         r, a = chosen
-        first = a == (0 if direction == "increasing" else len(self.alphas_) - 1)
-        adaptive = isinstance(self.learning_rate, str) and self.learning_rate == "adaptive"
-        epochs_tell = not first and is_stochastic(self) and not adaptive
+        order = _path_order(self.alphas_, direction)
+        position = int(np.flatnonzero(order == a)[0])  # of the chosen point on the path
+        epochs_tell = (position > 0 and is_stochastic(self)
+                       and self.learning_rate != "adaptive")
         patience = _warm_patience(self.n_iter_no_change, self.path_n_iter_no_change)
         self.refit_ = _refit_kind(self.refit, direction,
                                   self.n_iter_path_[r, a] if epochs_tell else None,
                                   patience, self.max_iter)
         if self.refit_ == "path":
-            ordered = self.alphas_[_path_order(self.alphas_, direction)]
-            upto = ordered[: int(np.flatnonzero(ordered == self.alpha_)[0]) + 1]
             model = regularization_path(
-                base, X, y, upto, sample_weight=sample_weight, direction=direction,
+                base, X, y, self.alphas_[order[: position + 1]], sample_weight=sample_weight,
+                direction=direction,
                 path_n_iter_no_change=self.path_n_iter_no_change,
             ).estimator
         else:
