@@ -3,8 +3,9 @@
 For each dataset and seed the data are split once into a training part (75%)
 and a test part (25%). On the training part, the CV estimator (one
 warm-started regularization path per fold, then a refit, along the path or
-cold as ``refit="auto"`` decides) and ``GridSearchCV`` over the base estimator (one cold fit per alpha and fold,
-then a refit) search the same alphas with the same folds and the same score
+cold as ``refit="auto"`` decides) and ``GridSearchCV`` over the base estimator
+(one cold fit per alpha and fold, then a refit) search the same alphas with
+the same folds and the same score
 (the held-out loss: ``neg_mean_squared_error`` or ``neg_log_loss`` for
 GridSearchCV, which ranks the alphas as the CV estimator's negated loss does).
 Both run in one process, one after the other, sequentially (``n_jobs=None``);

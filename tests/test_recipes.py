@@ -129,7 +129,11 @@ def test_fits_a_small_regression_problem():
                              max_iter=40)
     model.fit(X_train, y_train)
     # the raw target (25 to 346) is learned: well above the mean's R^2 of 0
-    assert model.score(X_test, y_test) > 0.15
+    # (0.24: the best of 40 epochs, judged on a fifth of the 331 training rows)
+    assert model.score(X_test, y_test) > 0.2
+    # trained on all the rows, the last epoch (0.32)
+    all_rows = clone(model).set_params(mlp__early_stopping=False).fit(X_train, y_train)
+    assert all_rows.score(X_test, y_test) > 0.3
 
 
 def test_the_documented_pipeline_is_what_the_helper_builds():
